@@ -1,0 +1,35 @@
+"""Settings read from the environment (prefix ``ESCALERA_``); no global instance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_FILE = "escalera.db"
+
+
+class Settings(BaseSettings):
+    """Runtime settings. Build one with ``Settings()`` at the edge and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="ESCALERA_", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means an SQLite file escalera.db in the working dir.",
+    )
+    catalog_path: Path | None = Field(
+        default=None, description="A catalog directory or YAML file replacing the default one."
+    )
+    stale_after_days: int = Field(
+        default=730, ge=1,
+        description="Evidence older than this many days counts as not assessed.",
+    )
+    lang: str = Field(default="es", pattern="^(es|en)$", description="Interface language.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL in use: the configured one or the default SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"

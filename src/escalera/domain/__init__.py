@@ -1,0 +1,1 @@
+"""Pure domain rules: no I/O, no database, no clock reads (dates are passed in)."""
