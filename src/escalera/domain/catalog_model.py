@@ -49,13 +49,18 @@ class Catalog(BaseModel):
 def catalog_problems(catalog: Catalog) -> list[tuple[Path, str]]:
     """Cross-reference problems as data: (path into the catalog document, reason)."""
     problems: list[tuple[Path, str]] = []
-    for section, items in (("metrics", catalog.metrics), ("practices", catalog.practices),
-                           ("ladders", catalog.ladders), ("segments", catalog.segments)):
+    sections: dict[str, list[str]] = {
+        "metrics": [m.id for m in catalog.metrics],
+        "practices": [p.id for p in catalog.practices],
+        "ladders": [ladder.id for ladder in catalog.ladders],
+        "segments": [s.id for s in catalog.segments],
+    }
+    for section, ids in sections.items():
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
-                problems.append(((section, i, "id"), f"duplicate id {item.id!r}"))
-            seen.add(item.id)
+        for i, item_id in enumerate(ids):
+            if item_id in seen:
+                problems.append(((section, i, "id"), f"duplicate id {item_id!r}"))
+            seen.add(item_id)
     metric_ids = {m.id for m in catalog.metrics}
     practice_ids = {p.id for p in catalog.practices}
     for li, ladder in enumerate(catalog.ladders):

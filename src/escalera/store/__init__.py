@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, engine factory, migrations runner and repositories."""

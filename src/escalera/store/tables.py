@@ -1,0 +1,120 @@
+"""SQLAlchemy tables. Row ids are internal; firms are known outside by ``public_id``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so Alembic batch mode works on SQLite."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class FirmRow(Base):
+    """One establishment. ``provenance`` maps field -> {kind, ref}."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(80), index=True)
+    municipality: Mapped[str] = mapped_column(String(120), default="")
+    products: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    hs_chapters: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    monthly_capacity: Mapped[int | None] = mapped_column(Integer)
+    export_regime: Mapped[str] = mapped_column(String(20))
+    hosts_visits: Mapped[bool] = mapped_column(Boolean, default=False)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class LinkRow(Base):
+    """A dated relationship between two firms."""
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date | None] = mapped_column(Date)
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    volume_share: Mapped[float | None] = mapped_column(Float)
+    ended_reason: Mapped[str] = mapped_column(String(200), default="")
+    origin: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AssessmentRow(Base):
+    """A dated visit; its observations are the raw evidence every standard judges."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(24))
+    assessed_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    assessor: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(16), default="final")
+    origin: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ObservationRow(Base):
+    """One metric value or practice maturity observed at an assessment."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "kind", "item", name="uq_observations_item"),
+        Index("ix_observations_kind_item", "kind", "item"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    item: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class ImportBatchRow(Base):
+    """One import run: what file, what kind, how many rows written or rejected."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(300))
+    rows_written: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

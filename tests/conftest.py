@@ -1,0 +1,77 @@
+"""Shared fixtures: a migrated database (SQLite file or PostgreSQL) and per-test rollback.
+
+``ESCALERA_TEST_DATABASE_URL`` picks the database; without it the suite uses an SQLite file
+in a temporary folder. Each test runs inside a transaction that is rolled back, so tests
+never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from escalera.catalog import load_catalog
+from escalera.domain.catalog_model import Catalog
+from escalera.store.engine import make_engine, migrate
+
+TEST_URL_VAR = "ESCALERA_TEST_DATABASE_URL"
+
+
+def reset_database(engine: Engine) -> None:
+    """Drop everything so migrations run for real from an empty schema."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL under test: PostgreSQL when configured, else a fresh SQLite file."""
+    url = os.environ.get(TEST_URL_VAR, "")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated engine shared by the session."""
+    eng = make_engine(database_url)
+    reset_database(eng)
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test (commits become savepoints)."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint",
+                 expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The packaged default catalog."""
+    return load_catalog()
+
+
+@pytest.fixture()
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder so the default ``escalera.db`` lands there."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
