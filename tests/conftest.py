@@ -22,12 +22,14 @@ from escalera.store.engine import make_engine, migrate
 TEST_URL_VAR = "ESCALERA_TEST_DATABASE_URL"
 
 
-def reset_database(engine: Engine) -> None:
-    """Drop everything so migrations run for real from an empty schema."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+def _schema_name() -> str:
+    """A schema of this test run's own, so parallel runs on one PostgreSQL never collide."""
+    return f"escalera_test_{os.getpid()}"
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +44,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     """A migrated engine shared by the session."""
-    eng = make_engine(database_url)
-    reset_database(eng)
-    migrate(eng)
+    if not database_url.startswith(("postgresql", "postgres")):
+        eng = make_engine(database_url)
+        migrate(eng)
+        yield eng
+        eng.dispose()
+        return
+    schema = _schema_name()
+    admin = make_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    eng = make_engine(_with_search_path(database_url, schema))
+    migrate(eng)  # migrations run for real into an empty schema
     yield eng
     eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture()

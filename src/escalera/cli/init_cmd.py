@@ -1,0 +1,25 @@
+"""``escalera init``: create or upgrade the database schema."""
+
+from __future__ import annotations
+
+import typer
+
+from escalera.cli.common import app_context, console, print_json
+from escalera.i18n import _
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to ``app``."""
+
+    @app.command("init")
+    def init(ctx: typer.Context,
+             json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+        """Create the database (or bring its schema up to date)."""
+        context = app_context(ctx)
+        _engine = context.engine  # migrates on first use
+        url = context.settings.resolved_database_url()
+        if json_out:
+            print_json({"database": _engine.url.render_as_string(hide_password=True),
+                        "status": "ready"})
+        else:
+            console.print(_("Database ready: {url}").format(url=url))

@@ -1,0 +1,72 @@
+"""Entry point: ``escalera [--lang es|en] [--debug] COMMAND``."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from escalera.cli import catalog_cmd, firm_cmd, init_cmd
+from escalera.cli.common import err_console
+from escalera.config import Settings
+from escalera.errors import EscaleraError
+from escalera.i18n import _, set_language
+from escalera.services.context import AppContext
+
+app = typer.Typer(
+    name="escalera",
+    help="Ladders of quality standards for networks of small producers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+_debug = {"on": False}
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    lang: str = typer.Option(None, "--lang", help="Interface language: es or en."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    """escalera: registry, ladders of standards, gaps and market segments."""
+    settings = Settings()
+    if lang:
+        settings = settings.model_copy(update={"lang": lang})
+    set_language(settings.lang)
+    _debug["on"] = debug
+    ctx.obj = AppContext(settings=settings)
+
+
+init_cmd.register(app)
+catalog_cmd.register(app)
+firm_cmd.register(app)
+
+
+def run() -> None:
+    """Console script: domain errors become one line and exit code 1 (traceback with --debug)."""
+    try:
+        app(standalone_mode=False)
+    except EscaleraError as exc:
+        if _debug["on"]:
+            traceback.print_exc()
+        err_console.print(f"[red]{_('Error')}:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print(_("Aborted."))
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and the unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _debug["on"]:
+            traceback.print_exc()
+        else:
+            err_console.print(f"[red]{_('Unexpected error')}:[/red] {exc!r} "
+                              f"({_('run with --debug for details')})", highlight=False)
+        sys.exit(2)
