@@ -141,10 +141,13 @@ def render(view: FirmView, catalog: Catalog) -> None:
         console.print(table)
     seg_names = {s.id: s.name.get(lang) for s in catalog.segments}
     now = ", ".join(seg_names[s] for s in ev.reachable_segments) or _("none yet")
-    console.print(f"\n[bold]{_('Segments reachable now')}:[/bold] {now}")
+    reachable_label = _("Segments reachable now")
+    console.print(f"\n[bold]{reachable_label}:[/bold] {now}")
     nxt = ev.next_segment
     if nxt is not None:
-        blockers = ", ".join(f"{_(c.condition)} ({_status_text(c.status)})"
+        conditions = {"level": _("level"), "capacity": _("capacity"),
+                      "lead_time": _("lead time")}
+        blockers = ", ".join(f"{conditions[c.condition]} ({_status_text(c.status)})"
                              for c in nxt.checks if c.status is not Status.MET)
-        console.print(f"[bold]{_('Next segment to target')}:[/bold] {seg_names[nxt.segment]}"
-                      f" — {blockers}")
+        next_label = _("Next segment to target")
+        console.print(f"[bold]{next_label}:[/bold] {seg_names[nxt.segment]} — {blockers}")

@@ -51,7 +51,8 @@ def run() -> None:
     except EscaleraError as exc:
         if _debug["on"]:
             traceback.print_exc()
-        err_console.print(f"[red]{_('Error')}:[/red] {exc}", highlight=False)
+        label = _("Error")
+        err_console.print(f"[red]{label}:[/red] {exc}", highlight=False)
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print(_("Aborted."))
@@ -67,6 +68,6 @@ def run() -> None:
         if _debug["on"]:
             traceback.print_exc()
         else:
-            err_console.print(f"[red]{_('Unexpected error')}:[/red] {exc!r} "
-                              f"({_('run with --debug for details')})", highlight=False)
+            label, hint = _("Unexpected error"), _("run with --debug for details")
+            err_console.print(f"[red]{label}:[/red] {exc!r} ({hint})", highlight=False)
         sys.exit(2)
