@@ -70,7 +70,7 @@ def observations_frame(session: Session, until: dt.date | None = None) -> pl.Dat
     )
     if until is not None:
         stmt = stmt.where(AssessmentRow.assessed_on <= until)
-    return _frame(session.execute(stmt).tuples(), OBSERVATION_SCHEMA)
+    return _frame(session.execute(stmt), OBSERVATION_SCHEMA)
 
 
 def firms_frame(session: Session) -> pl.DataFrame:
@@ -82,8 +82,8 @@ def firms_frame(session: Session) -> pl.DataFrame:
               "municipality": pl.String, "roles": pl.List(pl.String),
               "products": pl.List(pl.String), "employees": pl.Int64,
               "monthly_capacity": pl.Int64, "export_regime": pl.String}
-    return _frame(session.execute(stmt).tuples(), schema)
+    return _frame(session.execute(stmt), schema)
 
 
-def _frame(rows: Iterable[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=schema, orient="row")
+def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
