@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from escalera.domain.measures import Metric, Practice
-from escalera.domain.segments import MarketSegment
+from escalera.domain.segments import LEAD_TIME_METRIC, MarketSegment
 from escalera.domain.standards import Ladder
 
 Path = tuple[str | int, ...]
@@ -45,6 +46,13 @@ class Catalog(BaseModel):
         self._practices = {p.id: p for p in self.practices}
         self._ladders = {ladder.id: ladder for ladder in self.ladders}
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Catalog:
+        """A copy whose id indexes are rebuilt from its (possibly updated) items."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.model_post_init(None)
+        return copy
+
 
 def catalog_problems(catalog: Catalog) -> list[tuple[Path, str]]:
     """Cross-reference problems as data: (path into the catalog document, reason)."""
@@ -75,6 +83,8 @@ def catalog_problems(catalog: Catalog) -> list[tuple[Path, str]]:
                     if preq.practice not in practice_ids:
                         problems.append(((*base, "practices", ri, "practice"),
                                          f"unknown practice {preq.practice!r}"))
+    if catalog.segments and LEAD_TIME_METRIC not in metric_ids:
+        problems.append((("metrics",), f"segments need the metric {LEAD_TIME_METRIC!r}"))
     ladders = {ladder.id: ladder for ladder in catalog.ladders}
     for si, segment in enumerate(catalog.segments):
         seg_ladder = ladders.get(segment.ladder)

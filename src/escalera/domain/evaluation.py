@@ -27,10 +27,10 @@ from pydantic import BaseModel, ConfigDict
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import Evidence, EvidenceItem, ItemKind
 from escalera.domain.measures import Direction
+from escalera.domain.segments import LEAD_TIME_METRIC as LEAD_TIME_METRIC
 from escalera.domain.segments import MarketSegment
 from escalera.domain.standards import Ladder
 
-LEAD_TIME_METRIC = "lead_time_days"
 DEFAULT_STALE_AFTER_DAYS = 730
 
 

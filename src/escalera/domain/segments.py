@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from escalera.domain.measures import Text
 
+LEAD_TIME_METRIC = "lead_time_days"  # the metric segments compare with their lead time
+
 
 class PriceTier(StrEnum):
     """Rough price position of a segment."""

@@ -7,6 +7,7 @@ standard, and the version in force on the evaluation date is the one that judges
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,7 +21,7 @@ class MetricRequirement(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     metric: str
-    threshold: float
+    threshold: float = Field(strict=True)  # refuse YAML booleans read as 1.0
     rationale: str = Field(min_length=1)
 
 
@@ -74,7 +75,7 @@ class Level(BaseModel):
     @model_validator(mode="after")
     def _no_overlap(self) -> Level:
         ordered = sorted(self.versions, key=lambda v: v.effective_from)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in pairwise(ordered):
             if before.effective_to is None or before.effective_to > after.effective_from:
                 raise ValueError(
                     f"versions {before.version!r} and {after.version!r} overlap: give the "

@@ -34,7 +34,6 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention so Alembic batch mode works on SQLite."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class FirmRow(Base):
