@@ -90,3 +90,26 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty folder so the default ``escalera.db`` lands there."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture()
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, for commands that open their own engine.
+
+    SQLite: a new file. PostgreSQL: a new schema (dropped afterwards), selected through the
+    URL's search_path so the command under test needs no special handling.
+    """
+    if not database_url.startswith(("postgresql", "postgres")):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    schema = f"{_schema_name()}_{tmp_path.name.replace('-', '_').lower()}"[:60]
+    admin = make_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _with_search_path(database_url, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()

@@ -1,0 +1,5 @@
+"""``python -m escalera`` runs the CLI."""
+
+from escalera.cli.main import run
+
+run()
