@@ -62,6 +62,14 @@ def test_encodings_and_delimiters(tmp_path: Path, encoding: str, delimiter: str,
     assert [row.cells[0] for row in table.rows] == NAMES
 
 
+def test_excel_sep_hint_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "f.csv", "sep=;\r\n" + body(";").replace(";", ",", 1), "cp1252")
+    table = read_table(path)
+    assert table.delimiter == ";"
+    assert table.headers == ["Razón social,Municipio", "Capacidad mensual"]
+    assert table.rows[0].number == 2
+
+
 def test_quoted_values_blank_rows_and_extra_cells(tmp_path: Path) -> None:
     text = ('nombre,estado\n"Peña, S.A. de C.V.",Puebla\n,\n\n'
             'Taller Ñuñoa,Yucatán,sobra\n')

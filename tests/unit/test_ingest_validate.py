@@ -19,14 +19,9 @@ from escalera.ingest.duplicates import FirmRef, find_duplicates
 from escalera.ingest.formats import Kind
 from escalera.ingest.headers import map_headers
 from escalera.ingest.reading import read_table
-from escalera.ingest.validate import (
-    FirmIndex,
-    Known,
-    Validated,
-    validate_firms,
-    validate_links,
-)
+from escalera.ingest.validate import FirmIndex, Known, Validated, validate_firms
 from escalera.ingest.validate_assessments import item_index, minted_id, validate_assessments
+from escalera.ingest.validate_links import validate_links
 
 TODAY = dt.date(2025, 6, 30)
 A, B, C = (firm_id_from_int(n) for n in (101, 102, 103))

@@ -2,7 +2,8 @@
 
 CSV: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252/Latin-1 (what Excel in
 Mexico writes for "CSV (delimitado por comas)"); delimiter ``,`` ``;`` tab or ``|``, chosen
-by which one splits the header row into the most columns. XLSX: the sheet named after the
+by which one splits the header row into the most columns, or given by an Excel ``sep=;``
+first line. XLSX: the sheet named after the
 kind (``firms``/``empresas``...) or else the first sheet; percent-formatted cells keep their
 ``%``. Parquet: typed columns, turned into text the way escalera writes them.
 
@@ -114,7 +115,12 @@ def read_csv(path: Path) -> RawTable:
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise MalformedFile(name, _("this is not a text table (CSV), XLSX or Parquet file"))
     text, encoding = decode(data)
-    delimiter = sniff_delimiter(text)
+    first, _newline, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        # Excel's hint line ("sep=;"): Excel hides it, so the header stays row 1.
+        delimiter, text = first.strip()[4], rest
+    else:
+        delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     try:

@@ -26,12 +26,13 @@ from escalera.ingest.headers import HeaderMap, map_headers
 from escalera.ingest.reading import MalformedFile, RawTable, read_table, sheet_kinds
 from escalera.ingest.report import FileSummary, ImportReport, RowError, rejects_path, write_rejects
 from escalera.ingest.text import fold
-from escalera.ingest.validate import FirmIndex, Known, validate_firms, validate_links
+from escalera.ingest.validate import FirmIndex, Known, validate_firms
 from escalera.ingest.validate_assessments import (
     AssessmentDraft,
     item_index,
     validate_assessments,
 )
+from escalera.ingest.validate_links import validate_links
 from escalera.store.firms import insert_firms, insert_links
 from escalera.store.imports import (
     insert_assessments,
