@@ -7,7 +7,7 @@ import traceback
 
 import typer
 
-from escalera.cli import catalog_cmd, data_cmd, firm_cmd, init_cmd, ladder_cmd
+from escalera.cli import catalog_cmd, data_cmd, demo_cmd, firm_cmd, init_cmd, ladder_cmd
 from escalera.cli.common import err_console
 from escalera.config import Settings
 from escalera.errors import EscaleraError
@@ -42,6 +42,7 @@ def main(
 init_cmd.register(app)
 catalog_cmd.register(app)
 firm_cmd.register(app)
+demo_cmd.register(app)
 ladder_cmd.register(app)
 data_cmd.register(app)
 

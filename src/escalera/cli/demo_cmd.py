@@ -1,0 +1,143 @@
+"""``escalera demo``: seed a believable garment network and show its level distribution."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from escalera.cli.common import app_context, console, err_console, print_json
+from escalera.cli.firm_cmd import parse_day
+from escalera.demo.generator import generate_network
+from escalera.demo.writer import WriteSummary, write_parquet
+from escalera.domain.catalog_model import Catalog
+from escalera.errors import EscaleraError
+from escalera.i18n import _, current_language
+from escalera.services.demo import RegistryNotEmpty, seed_demo
+from escalera.services.ladder_stats import ladder_stats
+
+DEFAULT_FIRMS = 2000
+DEFAULT_SEED = 42
+
+
+class RichProgress:
+    """One progress bar per table, on stderr so ``--json`` output stays clean."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def start(self, table: str, total: int) -> None:
+        """Add a bar for ``table``."""
+        labels = {"firms": _("Firms"), "links": _("Links"), "assessments": _("Assessments"),
+                  "observations": _("Observations")}
+        self._tasks[table] = self._progress.add_task(labels.get(table, table), total=total)
+
+    def advance(self, table: str, rows: int) -> None:
+        """Move the bar of ``table``."""
+        self._progress.advance(self._tasks[table], rows)
+
+
+def _progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+def _summary_line(summary: WriteSummary, seconds: float) -> str:
+    return _("{firms} firms, {links} links, {assessments} assessments, {observations} "
+             "observations in {seconds:.1f} s.").format(seconds=seconds, **summary.as_dict())
+
+
+def _render_stats(stats: dict[str, Any], catalog: Catalog, firms: int) -> None:
+    lang = current_language()
+    for ladder in catalog.ladders:
+        counts = stats["ladders"][ladder.id]
+        console.print(f"[bold]{ladder.name.get(lang)}[/bold]", highlight=False)
+        table = Table()
+        table.add_column(_("Level"))
+        table.add_column(_("Firms"), justify="right")
+        table.add_column("%", justify="right")
+        rows: list[tuple[str, int]] = [
+            (_("Not assessed"), counts["not_assessed"]),
+            (_("Below the first level"), counts["below_first_level"]),
+        ] + [(level.name.get(lang), counts["levels"][level.id]) for level in ladder.levels]
+        for label, count in rows:
+            share = 100.0 * count / firms if firms else 0.0
+            table.add_row(label, f"{count:,}", f"{share:.1f}")
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command to ``app``."""
+
+    @app.command("demo")
+    def demo(
+        ctx: typer.Context,
+        firms: int = typer.Option(DEFAULT_FIRMS, "--firms", min=50, max=5_000_000,
+                                  help="How many firms to generate."),
+        seed: int = typer.Option(DEFAULT_SEED, "--seed", min=0,
+                                 help="Random seed: the same seed gives the same network."),
+        on: str = typer.Option(None, "--on", help="Reference date (YYYY-MM-DD): assessments "
+                               "cover the three years up to it; default today."),
+        no_serve: bool = typer.Option(False, "--no-serve", help="Seed and exit."),
+        parquet: Path | None = typer.Option(None, "--parquet", help="Write Parquet files "
+                                            "(firms, links, assessments, observations) to "
+                                            "this folder instead of the database."),
+        reset: bool = typer.Option(False, "--reset", help="Delete the firms already in the "
+                                   "database (and their links and assessments) first."),
+        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Seed a synthetic but believable network of Mexican garment producers."""
+        context = app_context(ctx)
+        reference = parse_day(on)
+        started = time.perf_counter()
+        result: dict[str, Any] = {"firms_requested": firms, "seed": seed,
+                                  "reference_date": reference.isoformat()}
+        with _progress_bar() as bar:
+            progress = RichProgress(bar)
+            if parquet is not None:
+                network = generate_network(firms, seed, reference)
+                summary = write_parquet(network, parquet, progress)
+                result["parquet"] = str(parquet)
+            else:
+                try:
+                    with context.transaction() as session:
+                        summary = seed_demo(session, firms=firms, seed=seed,
+                                            reference_date=reference, reset=reset,
+                                            progress=progress)
+                except RegistryNotEmpty as exc:
+                    raise EscaleraError(
+                        _("the database already has {firms} firms; run again with --reset "
+                          "to replace them.").format(firms=exc.firms)) from None
+                url = context.engine.url.render_as_string(hide_password=True)
+                result["database"] = url
+        seconds = time.perf_counter() - started
+        result.update(written=summary.as_dict(), seconds=round(seconds, 2))
+        stats: dict[str, Any] | None = None
+        if parquet is None:
+            with context.transaction() as session:
+                stats = ladder_stats(session, context.catalog, reference,
+                                     context.settings.stale_after_days)
+            result["ladders"] = stats["ladders"]
+        serve_note = _("Serving the web app arrives with the web issue; the demo data is "
+                       "ready in the database.")
+        if json_out:
+            if not no_serve:
+                result["serve"] = serve_note
+            print_json(result)
+            return
+        if parquet is not None:
+            console.print(_("Parquet files written to {path}.").format(path=parquet))
+        else:
+            console.print(_("Demo network seeded into {url} (seed {seed}, reference date "
+                            "{on}).").format(url=result["database"], seed=seed,
+                                             on=reference.isoformat()))
+        if stats is not None:
+            _render_stats(stats, context.catalog, summary.firms)
+        console.print(_summary_line(summary, seconds))
+        if not no_serve:
+            console.print(serve_note)
