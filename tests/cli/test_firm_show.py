@@ -98,3 +98,9 @@ def test_mistyped_id_is_one_clear_line(seeded: str) -> None:
 def test_unknown_firm_exits_non_zero(seeded: str) -> None:
     proc = _run_cli("firm", "show", firm_id_from_int(7), url=seeded)
     assert proc.returncode == 1 and "no firm" in proc.stderr
+
+
+def test_usage_errors_exit_2_without_traceback(seeded: str) -> None:
+    proc = _run_cli("firm", "show", "--bogus", url=seeded)
+    assert proc.returncode == 2
+    assert "No such option" in proc.stderr and "Traceback" not in proc.stderr

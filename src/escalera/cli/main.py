@@ -6,6 +6,7 @@ import sys
 import traceback
 
 import typer
+from typer.exceptions import TyperException
 
 from escalera.cli import catalog_cmd, data_cmd, demo_cmd, firm_cmd, init_cmd, ladder_cmd
 from escalera.cli.common import err_console
@@ -50,7 +51,10 @@ data_cmd.register(app)
 def run() -> None:
     """Console script: domain errors become one line and exit code 1 (traceback with --debug)."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, typer.Exit(n) comes back as the return value.
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
     except EscaleraError as exc:
         if _debug["on"]:
             traceback.print_exc()
@@ -62,12 +66,14 @@ def run() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and the unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except TyperException as exc:  # usage errors: show them the way Typer does
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(exc.format_message(), highlight=False)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
         if _debug["on"]:
             traceback.print_exc()
         else:
