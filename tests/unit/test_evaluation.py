@@ -157,3 +157,19 @@ def test_catalog_problems_name_the_path() -> None:
     problems = dict(catalog_problems(broken))
     assert problems[("segments", 2, "id")] == "duplicate id 'local'"
     assert problems[("segments", 2, "level")] == "ladder 'tiers' has no level 'tier_9'"
+
+
+def test_next_segment_lies_past_the_last_segment_reached() -> None:
+    cat = make_catalog()
+    niche = MarketSegment(id="niche", name=T, ladder="tiers", level="tier_3", min_order_units=0,
+                          lead_time_days=90, price_tier=PriceTier.UPPER_MID, rationale="r")
+    top = MarketSegment(id="top", name=T, ladder="tiers", level="tier_1", min_order_units=100,
+                        lead_time_days=49, price_tier=PriceTier.PREMIUM, rationale="r")
+    evidence = ev(otd=92, defects=4, inspection=2, lead=60)
+    with_top = cat.model_copy(update={"segments": (*cat.segments, niche, top)})
+    result = evaluate_firm(with_top, "F", evidence, ON, monthly_capacity=3000)
+    assert result.reachable_segments == ["local", "niche"]
+    assert result.next_segment is not None and result.next_segment.segment == "top"
+    without_top = cat.model_copy(update={"segments": (*cat.segments, niche)})
+    result = evaluate_firm(without_top, "F", evidence, ON, monthly_capacity=3000)
+    assert result.next_segment is not None and result.next_segment.segment == "chains"

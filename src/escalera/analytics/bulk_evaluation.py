@@ -209,8 +209,8 @@ def evaluate_bulk(catalog: Catalog, evidence_wide: pl.DataFrame, on: dt.date,
     ``<ladder>:level`` (attained level id or null), ``<ladder>:status``
     (attained / below_first_level / not_assessed) and ``<ladder>:next_level``; per segment
     ``segment:<id>`` (met / unmet / not_assessed); and ``next_segment`` (the first segment
-    in catalog order not met, null when all are). With ``include_levels``, also
-    ``<ladder>:level:<level>`` with each level's status.
+    past the last one reached, else the first not reached; null when all are). With
+    ``include_levels``, also ``<ladder>:level:<level>`` with each level's status.
 
     Monthly capacity comes from ``capacity`` (columns firm_id, monthly_capacity; one row per
     firm) when given, else from a ``monthly_capacity`` column of ``evidence_wide`` when
@@ -326,7 +326,13 @@ def evaluate_bulk(catalog: Catalog, evidence_wide: pl.DataFrame, on: dt.date,
             for c, seg in zip(seg_cols, catalog.segments, strict=True)]
     if catalog.segments:
         segment_ids = pl.Enum([seg.id for seg in catalog.segments])
-        out.append(_first_index([c != MET for c in seg_cols], pl.lit(None, dtype=pl.UInt8))
+        first_unmet = _first_index([c != MET for c in seg_cols], pl.lit(None, dtype=pl.UInt8))
+        # The next target lies past the last segment reached (see FirmEvaluation.next_segment).
+        beyond_reach = [
+            (c != MET) & ~pl.any_horizontal([pl.lit(False), *(d == MET for d in seg_cols[i + 1:])])
+            for i, c in enumerate(seg_cols)
+        ]
+        out.append(_first_index(beyond_reach, first_unmet)
                    .cat.to(segment_ids).alias(NEXT_SEGMENT_COLUMN))
     else:
         out.append(pl.lit(None, dtype=pl.String).alias(NEXT_SEGMENT_COLUMN))

@@ -12,6 +12,8 @@ Rules, in order:
    required value and a direction-aware distance (positive = still short).
 5. A segment is reachable when the firm has attained its level, its monthly capacity covers
    the segment's minimum order and its order-to-delivery lead time is within the segment's.
+   The next segment to target is the first one past the last segment reached (the catalog
+   lists them from least to most demanding), else the first one not reached.
 
 ``escalera.analytics.bulk_evaluation`` applies the same rules column-wise; tests prove both
 agree on large random populations.
@@ -130,7 +132,13 @@ class FirmEvaluation(BaseModel):
 
     @property
     def next_segment(self) -> SegmentResult | None:
-        """The first segment, in catalog order, that the firm cannot reach yet."""
+        """The segment to target next: the first one past the last segment reached (segments
+        are listed from least to most demanding); when the firm already reaches the last one,
+        the first it does not reach. None when it reaches them all."""
+        reached = [i for i, s in enumerate(self.segments) if s.status is Status.MET]
+        beyond = reached[-1] + 1 if reached else 0
+        if beyond < len(self.segments):
+            return self.segments[beyond]
         return next((s for s in self.segments if s.status is not Status.MET), None)
 
     def ladder(self, ladder_id: str) -> LadderResult:
