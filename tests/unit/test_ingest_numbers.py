@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from escalera.i18n import set_language
-from escalera.ingest.cells import CellError, parse_bool, parse_date, parse_int_list, split_list
+from escalera.ingest.cells import parse_bool, parse_date, parse_int_list, split_list
 from escalera.ingest.numbers import (
-    NumberError,
+    CellError,
     Written,
     as_fraction,
     as_percent,
@@ -58,7 +58,7 @@ def test_numbers_as_written(text: str, value: float, percent: bool) -> None:
 @pytest.mark.parametrize("text", ["", "abc", "1,23,4", "12 34", "1.2.3,4,5", "nan", "inf",
                                   "--3", "3-", "1,2,3", "$"])
 def test_not_numbers(text: str) -> None:
-    with pytest.raises(NumberError) as info:
+    with pytest.raises(CellError) as info:
         parse_number(text)
     assert info.value.code == "not_a_number"
 
@@ -66,9 +66,9 @@ def test_not_numbers(text: str) -> None:
 def test_integers() -> None:
     assert parse_integer("12,000") == 12000
     assert parse_integer("45.0") == 45
-    with pytest.raises(NumberError, match="whole"):
+    with pytest.raises(CellError, match="whole"):
         parse_integer("12.5")
-    with pytest.raises(NumberError, match="percentage"):
+    with pytest.raises(CellError, match="percentage"):
         parse_integer("12 %")
 
 

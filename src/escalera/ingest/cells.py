@@ -6,21 +6,13 @@ import datetime as dt
 import re
 
 from escalera.i18n import _
-from escalera.ingest.numbers import NumberError, parse_integer
+from escalera.ingest.numbers import CellError, parse_integer
 from escalera.ingest.text import fold
 from escalera.ingest.vocab import FALSE_WORDS, TRUE_WORDS
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _LIST_SEPARATORS = re.compile(r"[;,|\n]")
-
-
-class CellError(ValueError):
-    """A cell that cannot be read; ``code`` for programs, ``reason`` for people."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        self.code, self.reason = code, reason
-        super().__init__(reason)
 
 
 def parse_date(text: str) -> dt.date:
@@ -57,5 +49,5 @@ def parse_int_list(text: str) -> list[int]:
     """Whole numbers separated like a list: ``61; 62``."""
     try:
         return [parse_integer(part) for part in split_list(text)]
-    except NumberError as exc:
+    except CellError as exc:
         raise CellError(exc.code, exc.reason) from None

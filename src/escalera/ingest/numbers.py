@@ -29,8 +29,9 @@ _PLAIN = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _SPACED = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 
 
-class NumberError(ValueError):
-    """A cell that is not a number; ``reason`` reads well in the interface language."""
+class CellError(ValueError):
+    """A cell that cannot be read; ``code`` for programs, ``reason`` for people (in the
+    interface language)."""
 
     def __init__(self, code: str, reason: str) -> None:
         self.code, self.reason = code, reason
@@ -46,7 +47,7 @@ class Written:
 
 
 def parse_number(text: str) -> Written:
-    """Read one number; raises NumberError with a reason when it is not one."""
+    """Read one number; raises CellError with a reason when it is not one."""
     s = text.translate(_SPACES).strip()
     percent = False
     if s.endswith("%"):
@@ -58,11 +59,11 @@ def parse_number(text: str) -> Written:
         sign, s = (-1.0 if s[0] == "-" else 1.0), s[1:].strip()
     if " " in s:
         if not _SPACED.fullmatch(s):
-            raise NumberError("not_a_number", _("not a number"))
+            raise CellError("not_a_number", _("not a number"))
         s = s.replace(" ", "")
     digits = _unseparate(s)
     if digits is None or not _PLAIN.fullmatch(digits):
-        raise NumberError("not_a_number", _("not a number"))
+        raise CellError("not_a_number", _("not a number"))
     return Written(sign * float(digits), percent)
 
 
@@ -93,12 +94,12 @@ def _grouped(s: str, sep: str) -> bool:
 
 
 def parse_integer(text: str) -> int:
-    """Read a whole number (``12,000`` -> 12000); raises NumberError otherwise."""
+    """Read a whole number (``12,000`` -> 12000); raises CellError otherwise."""
     written = parse_number(text)
     if written.percent_sign:
-        raise NumberError("not_a_whole_number", _("expected a whole number, not a percentage"))
+        raise CellError("not_a_whole_number", _("expected a whole number, not a percentage"))
     if not written.value.is_integer():
-        raise NumberError("not_a_whole_number", _("expected a whole number"))
+        raise CellError("not_a_whole_number", _("expected a whole number"))
     return int(written.value)
 
 

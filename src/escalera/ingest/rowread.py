@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from escalera.i18n import _
-from escalera.ingest.cells import CellError, parse_bool, parse_date
+from escalera.ingest.cells import parse_bool, parse_date
 from escalera.ingest.headers import HeaderMap
-from escalera.ingest.numbers import NumberError, Written, parse_integer, parse_number
+from escalera.ingest.numbers import CellError, Written, parse_integer, parse_number
 from escalera.ingest.reading import RawRow, RawTable
 from escalera.ingest.report import RowError
 from escalera.ingest.vocab import choices, lookup
@@ -61,7 +61,7 @@ class RowReader:
             return None
         try:
             value = parse_integer(text)
-        except NumberError as exc:
+        except CellError as exc:
             self.fail(row, name, exc.code, exc.reason)
             return None
         if value < 0:
@@ -80,7 +80,7 @@ class RowReader:
             return None
         try:
             return parse_number(text)
-        except NumberError as exc:
+        except CellError as exc:
             self.fail(row, name, exc.code, exc.reason)
             return None
 

@@ -20,9 +20,10 @@ from escalera.domain.firms import ExportRegime, Firm, Role, Source, SourceKind, 
 from escalera.domain.ids import firm_id_from_int, parse_firm_id
 from escalera.errors import InvalidFirmId
 from escalera.i18n import _
-from escalera.ingest.cells import CellError, parse_int_list, split_list
+from escalera.ingest.cells import parse_int_list, split_list
 from escalera.ingest.duplicates import FirmRef, place
 from escalera.ingest.headers import HeaderMap
+from escalera.ingest.numbers import CellError
 from escalera.ingest.reading import RawRow, RawTable
 from escalera.ingest.report import RowError
 from escalera.ingest.rowread import RowReader

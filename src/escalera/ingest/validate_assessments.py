@@ -18,7 +18,7 @@ from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.measures import Metric
 from escalera.i18n import _
 from escalera.ingest.headers import HeaderMap
-from escalera.ingest.numbers import NumberError, Written, as_percent, fractions_column, parse_number
+from escalera.ingest.numbers import CellError, Written, as_percent, fractions_column, parse_number
 from escalera.ingest.reading import RawRow, RawTable
 from escalera.ingest.rowread import RowReader
 from escalera.ingest.text import fold
@@ -167,7 +167,7 @@ def _values(read: RowReader, observations: list[_Obs], catalog: Catalog,
             continue
         try:
             written[obs.row.number][obs.item] = parse_number(obs.text)
-        except NumberError as exc:
+        except CellError as exc:
             read.fail_at(obs.row.number, obs.column, obs.text, exc.code, exc.reason)
     by_item: dict[str, list[Written]] = defaultdict(list)
     for items in written.values():
@@ -186,7 +186,7 @@ def _values(read: RowReader, observations: list[_Obs], catalog: Catalog,
 def _maturity(text: str) -> int | None:
     try:
         number = parse_number(text)
-    except NumberError:
+    except CellError:
         return MATURITIES.get(fold(text))
     if number.percent_sign or not number.value.is_integer() or not 0 <= number.value <= 3:
         return None
