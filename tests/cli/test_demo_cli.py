@@ -32,8 +32,9 @@ def test_json_summary_and_level_distribution(url: str) -> None:
     assert data["reference_date"] == ON and data["seed"] == 42
     tiers = data["ladders"]["buyer_tiers"]
     assert set(tiers["levels"]) == {"tier_3", "tier_2", "tier_1"}
+    assert data["producers"] + data["excluded_non_producers"] == 200
     assert sum(tiers["levels"].values()) + tiers["below_first_level"] + tiers[
-        "not_assessed"] == 200
+        "not_assessed"] == data["producers"]
     assert "serve" not in data
 
 

@@ -52,8 +52,12 @@ def _summary_line(summary: WriteSummary, seconds: float) -> str:
              "observations in {seconds:.1f} s.").format(seconds=seconds, **summary.as_dict())
 
 
-def _render_stats(stats: dict[str, Any], catalog: Catalog, firms: int) -> None:
+def _render_stats(stats: dict[str, Any], catalog: Catalog) -> None:
     lang = current_language()
+    firms = stats["firms"]
+    console.print(_("{producers} producers on the ladders; {others} buyers, agencies and "
+                    "consultants are not rated.").format(
+                        producers=firms, others=stats["excluded_non_producers"]))
     for ladder in catalog.ladders:
         counts = stats["ladders"][ladder.id]
         console.print(f"[bold]{ladder.name.get(lang)}[/bold]", highlight=False)
@@ -123,6 +127,8 @@ def register(app: typer.Typer) -> None:
                 stats = ladder_stats(session, context.catalog, reference,
                                      context.settings.stale_after_days)
             result["ladders"] = stats["ladders"]
+            result["producers"] = stats["firms"]
+            result["excluded_non_producers"] = stats["excluded_non_producers"]
         serve_note = _("Serving the web app arrives with the web issue; the demo data is "
                        "ready in the database.")
         if json_out:
@@ -137,7 +143,7 @@ def register(app: typer.Typer) -> None:
                             "{on}).").format(url=result["database"], seed=seed,
                                              on=reference.isoformat()))
         if stats is not None:
-            _render_stats(stats, context.catalog, summary.firms)
+            _render_stats(stats, context.catalog)
         console.print(_summary_line(summary, seconds))
         if not no_serve:
             console.print(serve_note)

@@ -1,8 +1,10 @@
 """Use case "how many firms stand on each level": every registered firm judged in bulk.
 
 Reads the whole registry and its observations as frames and applies the bulk evaluator
-(same rules as the single-firm one). Firms without any observation are counted as not
-assessed. Breakdowns by region (state) and product (a firm's first product) leave out groups
+(same rules as the single-firm one). Only producers are counted (manufacturers, contractors,
+home workshops, integradoras, jobbers); buyers, agencies and consultants climb no ladder and
+are reported as ``excluded_non_producers``. Producers without any observation are counted
+as not assessed. Breakdowns by region (state) and product (a firm's first product) leave out groups
 smaller than ``min_group_size`` firms: respondents were promised that groups of fewer than
 five firms are never shown.
 """
@@ -25,6 +27,7 @@ from escalera.analytics.bulk_evaluation import (
 )
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import LadderStatus
+from escalera.domain.firms import PRODUCER_ROLES
 from escalera.domain.standards import Ladder
 from escalera.store.evidence import firms_frame, observations_frame
 
@@ -51,10 +54,14 @@ def ladder_stats(session: Session, catalog: Catalog, on: dt.date, stale_after_da
 
     ``{"ladders": {ladder: {"levels": {level: firms}, "below_first_level": firms,
     "not_assessed": firms}}, "by_group": {"region" | "product": {group: {ladder: <same
-    shape>}}}, ...}`` plus the date, the stale window, the number of firms and how many
-    groups were left out for being smaller than ``min_group_size``.
+    shape>}}}, ...}`` plus the date, the stale window, the number of producers counted, the
+    non-producers left out, and how many groups were left out for being smaller than
+    ``min_group_size``.
     """
-    firms = firms_frame(session).select(
+    registry = firms_frame(session)
+    producer = pl.col("roles").list.eval(
+        pl.element().is_in(sorted(PRODUCER_ROLES))).list.any().fill_null(False)
+    firms = registry.filter(producer).select(
         FIRM_ID, "state", CAPACITY_COLUMN,
         pl.col("products").list.first().fill_null(NO_PRODUCT).alias("first_product"),
     )
@@ -88,6 +95,7 @@ def ladder_stats(session: Session, catalog: Catalog, on: dt.date, stale_after_da
         "on": on.isoformat(),
         "stale_after_days": stale_after_days,
         "firms": table.height,
+        "excluded_non_producers": registry.height - table.height,
         "ladders": ladders,
         "by_group": by_group,
         "min_group_size": min_group_size,
