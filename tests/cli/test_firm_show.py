@@ -70,6 +70,8 @@ def test_human_output_speaks_spanish_and_english(seeded: str) -> None:
     assert es.exit_code == 0 and en.exit_code == 0, es.output + en.output
     assert "Brecha hacia" in es.output and "Segmentos alcanzables ahora" in es.output
     assert "Gap to" in en.output and "Segments reachable now" in en.output
+    assert "días" in es.output and "days" not in es.output  # units speak the language too
+    assert "days" in en.output
 
 
 def test_stale_evidence_reads_as_not_assessed(seeded: str) -> None:

@@ -54,7 +54,7 @@ def _item_label(catalog: Catalog, req: RequirementResult) -> tuple[str, str]:
     lang = current_language()
     if req.kind == "metric":
         metric = catalog.metric(req.item)
-        return metric.name.get(lang), metric.unit
+        return metric.name.get(lang), metric.unit_label(lang)
     return catalog.practice(req.item).name.get(lang), _("maturity 0-3")
 
 

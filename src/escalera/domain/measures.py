@@ -44,6 +44,7 @@ class Metric(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: Text
     unit: str = Field(min_length=1)
+    unit_name: Text | None = None
     direction: Direction
     minimum: float | None = None
     maximum: float | None = None
@@ -54,15 +55,32 @@ class Metric(BaseModel):
             raise ValueError("minimum must be below maximum")
         return self
 
-    def check_value(self, value: float) -> str | None:
-        """Why ``value`` is impossible for this metric, or None when it is plausible."""
+    def unit_label(self, lang: str) -> str:
+        """The unit as the interface says it (the symbol when no name is given)."""
+        return self.unit_name.get(lang) if self.unit_name else self.unit
+
+    def violation(self, value: float) -> tuple[str, float | None] | None:
+        """Why ``value`` is impossible, as data: ``("not_a_number", None)``,
+        ``("below_minimum", minimum)`` or ``("above_maximum", maximum)``; None when plausible.
+        """
         if value != value:  # NaN
-            return "not a number"
+            return ("not_a_number", None)
         if self.minimum is not None and value < self.minimum:
-            return f"below the minimum {self.minimum:g} {self.unit}"
+            return ("below_minimum", self.minimum)
         if self.maximum is not None and value > self.maximum:
-            return f"above the maximum {self.maximum:g} {self.unit}"
+            return ("above_maximum", self.maximum)
         return None
+
+    def check_value(self, value: float) -> str | None:
+        """Why ``value`` is impossible for this metric (English), or None when plausible."""
+        found = self.violation(value)
+        if found is None:
+            return None
+        code, limit = found
+        if code == "not_a_number":
+            return "not a number"
+        side = "below the minimum" if code == "below_minimum" else "above the maximum"
+        return f"{side} {limit:g} {self.unit}"
 
 
 class Practice(BaseModel):

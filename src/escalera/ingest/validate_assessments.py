@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.measures import Metric
-from escalera.i18n import _
+from escalera.i18n import _, current_language
 from escalera.ingest.headers import HeaderMap
 from escalera.ingest.numbers import CellError, Written, as_percent, fractions_column, parse_number
 from escalera.ingest.reading import RawRow, RawTable
@@ -199,20 +199,20 @@ def _metric_value(read: RowReader, obs: _Obs, metric: Metric, w: Written,
         value = as_percent(w, fractions)
     elif w.percent_sign:
         read.fail_at(obs.row.number, obs.column, obs.text, "not_a_percentage", _(
-            "this metric is measured in {unit}, not in %").format(unit=metric.unit))
+            "this metric is measured in {unit}, not in %").format(
+                unit=metric.unit_label(current_language())))
         return None
     else:
         value = w.value
-    if metric.check_value(value) is None:
+    found = metric.violation(value)
+    if found is None:
         return value
-    if metric.minimum is not None and value < metric.minimum:
-        reason = _("below the minimum {limit:g} {unit}").format(limit=metric.minimum,
-                                                               unit=metric.unit)
-    elif metric.maximum is not None and value > metric.maximum:
-        reason = _("above the maximum {limit:g} {unit}").format(limit=metric.maximum,
-                                                               unit=metric.unit)
-    else:
-        reason = _("not a number")
+    code, limit = found
+    unit = metric.unit_label(current_language())
+    reason = (_("not a number") if code == "not_a_number"
+              else _("below the minimum {limit:g} {unit}").format(limit=limit, unit=unit)
+              if code == "below_minimum"
+              else _("above the maximum {limit:g} {unit}").format(limit=limit, unit=unit))
     read.fail_at(obs.row.number, obs.column, obs.text, "out_of_range", reason)
     return None
 
