@@ -13,14 +13,16 @@ from escalera.i18n import _
 
 def register(app: typer.Typer) -> None:
     """Add the ``catalog`` group to ``app``."""
-    group = typer.Typer(help="Metrics, practices, ladders and segments.", no_args_is_help=True)
+    group = typer.Typer(help=_("Metrics, practices, ladders and segments."),
+                        no_args_is_help=True)
     app.add_typer(group, name="catalog")
 
-    @group.command("validate")
+    @group.command("validate", help=_("Load and check a catalog; a broken file is reported "
+                                        "with file, line and field."))
     def validate(
-        path: Path | None = typer.Argument(None, help="Catalog folder or YAML file; "
-                                           "default: the packaged catalog."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+        path: Path | None = typer.Argument(None, help=_("Catalog folder or YAML file; "
+                                             "default: the packaged catalog.")),
+        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ) -> None:
         """Load and check a catalog; a broken file is reported with file, line and field."""
         catalog = load_catalog(path)

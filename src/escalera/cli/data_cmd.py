@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
@@ -19,12 +20,29 @@ from escalera.ingest.templates import template_name, write_template
 from escalera.services.exporting import ExportFormat, export_all
 from escalera.services.importing import ImportFile, folder_files, import_files
 
-SKIP_BAD = typer.Option(False, "--skip-bad",
-                        help="Write the good rows; put bad ones in FILE.rejects.csv.")
-MAPPING = typer.Option(None, "--mapping", help="YAML file: header in your file -> column.")
-SAVE_MAPPING = typer.Option(None, "--save-mapping",
-                            help="Save how the headers were read, to reuse with --mapping.")
-JSON_OUT = typer.Option(False, "--json", help="Print JSON.")
+
+# The shared options are built when a command is registered, not at import, so their help
+# is read in the language chosen for this run (see escalera.cli.main.run).
+def skip_bad_option() -> Any:
+    """``--skip-bad``."""
+    return typer.Option(False, "--skip-bad",
+                        help=_("Write the good rows; put bad ones in FILE.rejects.csv."))
+
+
+def mapping_option() -> Any:
+    """``--mapping``."""
+    return typer.Option(None, "--mapping", help=_("YAML file: header in your file -> column."))
+
+
+def save_mapping_option() -> Any:
+    """``--save-mapping``."""
+    return typer.Option(None, "--save-mapping",
+                        help=_("Save how the headers were read, to reuse with --mapping."))
+
+
+def json_option() -> Any:
+    """``--json``."""
+    return typer.Option(False, "--json", help=_("Print JSON."))
 
 
 @contextmanager
@@ -76,36 +94,40 @@ def run_import(ctx: typer.Context, files: list[ImportFile], skip_bad: bool,
 def _kind_command(group: typer.Typer, kind: Kind, help_text: str) -> None:
     @group.command(str(kind), help=help_text)
     def command(ctx: typer.Context,
-                file: Path = typer.Argument(..., help="CSV, XLSX or Parquet file."),
-                skip_bad: bool = SKIP_BAD, mapping: Path | None = MAPPING,
-                save_to: Path | None = SAVE_MAPPING, json_out: bool = JSON_OUT) -> None:
+                file: Path = typer.Argument(..., help=_("CSV, XLSX or Parquet file.")),
+                skip_bad: bool = skip_bad_option(), mapping: Path | None = mapping_option(),
+                save_to: Path | None = save_mapping_option(),
+                json_out: bool = json_option()) -> None:
         run_import(ctx, [ImportFile(kind, file)], skip_bad, mapping, save_to, json_out)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``import`` group and the ``export`` command to ``app``."""
-    group = typer.Typer(help="Import firms, links and assessments from CSV, XLSX or Parquet "
-                        "(see docs/import-format.md).", no_args_is_help=True)
+    group = typer.Typer(help=_("Import firms, links and assessments from CSV, XLSX or Parquet "
+                               "(see docs/import-format.md)."), no_args_is_help=True)
     app.add_typer(group, name="import")
-    _kind_command(group, Kind.FIRMS, "Import firms (empresas).")
-    _kind_command(group, Kind.LINKS, "Import links between firms (vínculos).")
-    _kind_command(group, Kind.ASSESSMENTS, "Import assessments: one row per observation, "
-                  "or one column per metric or practice.")
+    _kind_command(group, Kind.FIRMS, _("Import firms (empresas)."))
+    _kind_command(group, Kind.LINKS, _("Import links between firms (vínculos)."))
+    _kind_command(group, Kind.ASSESSMENTS, _("Import assessments: one row per observation, "
+                                             "or one column per metric or practice."))
 
-    @group.command("all")
+    @group.command("all", help=_("Import the firms, links and assessments files of a folder "
+                                 "(or workbook sheets)."))
     def import_all(ctx: typer.Context,
-                   path: Path = typer.Argument(..., help="Export folder or workbook."),
-                   skip_bad: bool = SKIP_BAD, mapping: Path | None = MAPPING,
-                   save_to: Path | None = SAVE_MAPPING, json_out: bool = JSON_OUT) -> None:
+                   path: Path = typer.Argument(..., help=_("Export folder or workbook.")),
+                   skip_bad: bool = skip_bad_option(), mapping: Path | None = mapping_option(),
+                   save_to: Path | None = save_mapping_option(),
+                   json_out: bool = json_option()) -> None:
         """Import the firms, links and assessments files of a folder (or workbook sheets)."""
         run_import(ctx, folder_files(path), skip_bad, mapping, save_to, json_out)
 
-    @group.command("template")
+    @group.command("template", help=_("Write a template: the documented header and an "
+                                      "example row."))
     def template(
-        kind: str = typer.Argument(..., help="firms, links or assessments."),
-        fmt: str = typer.Option("csv", "--format", help="csv or xlsx."),
-        lang: str = typer.Option(None, "--lang", help="Header language: es or en."),
-        output: Path | None = typer.Option(None, "-o", "--output", help="File to write."),
+        kind: str = typer.Argument(..., help=_("firms, links or assessments.")),
+        fmt: str = typer.Option("csv", "--format", help=_("csv or xlsx.")),
+        lang: str = typer.Option(None, "--lang", help=_("Header language: es or en.")),
+        output: Path | None = typer.Option(None, "-o", "--output", help=_("File to write.")),
     ) -> None:
         """Write a template: the documented header and an example row."""
         chosen = parse_kind(kind)
@@ -116,12 +138,13 @@ def register(app: typer.Typer) -> None:
         write_template(chosen, path, fmt=fmt, lang=language)
         console.print(_("Template written to {path}").format(path=path), highlight=False)
 
-    @app.command("export")
+    @app.command("export", help=_("Export firms, links and assessments; the files import back "
+                                  "unchanged."))
     def export(ctx: typer.Context,
-               folder: Path = typer.Argument(..., help="Folder to write into."),
+               folder: Path = typer.Argument(..., help=_("Folder to write into.")),
                fmt: ExportFormat = typer.Option(ExportFormat.CSV, "--format",
-                                                help="csv, xlsx or parquet."),
-               json_out: bool = JSON_OUT) -> None:
+                                                help=_("csv, xlsx or parquet.")),
+               json_out: bool = json_option()) -> None:
         """Export firms, links and assessments; the files import back unchanged."""
         context = app_context(ctx)
         with progress_bar() as on_progress, context.transaction() as session:

@@ -78,22 +78,23 @@ def _render_stats(stats: dict[str, Any], catalog: Catalog) -> None:
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command to ``app``."""
 
-    @app.command("demo")
+    @app.command("demo", help=_("Seed a synthetic but believable network of Mexican garment "
+                                 "producers."))
     def demo(
         ctx: typer.Context,
         firms: int = typer.Option(DEFAULT_FIRMS, "--firms", min=50, max=5_000_000,
-                                  help="How many firms to generate."),
+                                  help=_("How many firms to generate.")),
         seed: int = typer.Option(DEFAULT_SEED, "--seed", min=0,
-                                 help="Random seed: the same seed gives the same network."),
-        on: str = typer.Option(None, "--on", help="Reference date (YYYY-MM-DD): assessments "
-                               "cover the three years up to it; default today."),
-        no_serve: bool = typer.Option(False, "--no-serve", help="Seed and exit."),
-        parquet: Path | None = typer.Option(None, "--parquet", help="Write Parquet files "
-                                            "(firms, links, assessments, observations) to "
-                                            "this folder instead of the database."),
-        reset: bool = typer.Option(False, "--reset", help="Delete the firms already in the "
-                                   "database (and their links and assessments) first."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+                                 help=_("Random seed: the same seed gives the same network.")),
+        on: str = typer.Option(None, "--on", help=_("Reference date (YYYY-MM-DD): assessments "
+                                 "cover the three years up to it; default today.")),
+        no_serve: bool = typer.Option(False, "--no-serve", help=_("Seed and exit.")),
+        parquet: Path | None = typer.Option(None, "--parquet", help=_("Write Parquet files "
+                                              "(firms, links, assessments, observations) to "
+                                              "this folder instead of the database.")),
+        reset: bool = typer.Option(False, "--reset", help=_("Delete the firms already in the "
+                                     "database (and their links and assessments) first.")),
+        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ) -> None:
         """Seed a synthetic but believable network of Mexican garment producers."""
         context = app_context(ctx)

@@ -17,15 +17,17 @@ from escalera.services.firm_view import FirmView, show_firm
 
 def register(app: typer.Typer) -> None:
     """Add the ``firm`` group to ``app``."""
-    group = typer.Typer(help="Firms in the registry.", no_args_is_help=True)
+    group = typer.Typer(help=_("Firms in the registry."), no_args_is_help=True)
     app.add_typer(group, name="firm")
 
-    @group.command("show")
+    @group.command("show", help=_("A firm's level on each ladder, its gap to the next level, "
+                                    "and its market segments."))
     def show(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help="Public firm id, e.g. F-00R2-WZY4-6."),
-        on: str = typer.Option(None, "--on", help="Evaluation date (YYYY-MM-DD); default today."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        on: str = typer.Option(None, "--on",
+                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
+        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ) -> None:
         """A firm's level on each ladder, its gap to the next level, and its market segments."""
         context = app_context(ctx)

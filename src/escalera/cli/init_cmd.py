@@ -11,9 +11,9 @@ from escalera.i18n import _
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
 
-    @app.command("init")
+    @app.command("init", help=_("Create the database (or bring its schema up to date)."))
     def init(ctx: typer.Context,
-             json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+             json_out: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
         """Create the database (or bring its schema up to date)."""
         context = app_context(ctx)
         _engine = context.engine  # migrates on first use

@@ -25,17 +25,20 @@ class GroupBy(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add the ``ladder`` group to ``app``."""
-    group = typer.Typer(help="Ladders of standards and the firms on them.",
+    group = typer.Typer(help=_("Ladders of standards and the firms on them."),
                         no_args_is_help=True)
     app.add_typer(group, name="ladder")
 
-    @group.command("stats")
+    @group.command("stats", help=_("Firms per level of each ladder, over every registered "
+                                     "firm."))
     def stats(
         ctx: typer.Context,
-        on: str = typer.Option(None, "--on", help="Evaluation date (YYYY-MM-DD); default today."),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+        on: str = typer.Option(None, "--on",
+                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
+        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
         by: GroupBy = typer.Option(GroupBy.NONE, "--by",
-                                   help="Also break the counts down by region or product."),
+                                   help=_("Also break the counts down by region or "
+                                          "product.")),
     ) -> None:
         """Firms per level of each ladder, over every registered firm."""
         context = app_context(ctx)

@@ -6,53 +6,89 @@ import sys
 import traceback
 
 import typer
+from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 from escalera.cli import catalog_cmd, data_cmd, demo_cmd, firm_cmd, init_cmd, ladder_cmd
 from escalera.cli.common import err_console
 from escalera.config import Settings
-from escalera.errors import EscaleraError
-from escalera.i18n import _, set_language
+from escalera.errors import ConfigError, EscaleraError
+from escalera.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
 from escalera.services.context import AppContext
 
-app = typer.Typer(
-    name="escalera",
-    help="Ladders of quality standards for networks of small producers.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 _debug = {"on": False}
 
 
-@app.callback()
-def main(
-    ctx: typer.Context,
-    lang: str = typer.Option(None, "--lang", help="Interface language: es or en."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
-) -> None:
-    """escalera: registry, ladders of standards, gaps and market segments."""
-    settings = Settings()
-    if lang:
-        settings = settings.model_copy(update={"lang": lang})
-    set_language(settings.lang)
-    _debug["on"] = debug
-    ctx.obj = AppContext(settings=settings)
+def build_app() -> typer.Typer:
+    """The command tree; help texts are read in the current language when this runs."""
+    app = typer.Typer(
+        name="escalera",
+        help=_("Ladders of quality standards for networks of small producers."),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+
+    @app.callback()
+    def main(
+        ctx: typer.Context,
+        lang: str = typer.Option(None, "--lang", help=_("Interface language: es or en.")),
+        debug: bool = typer.Option(False, "--debug", help=_("Show tracebacks on errors.")),
+    ) -> None:
+        """escalera: registry, ladders of standards, gaps and market segments."""
+        _debug["on"] = debug
+        settings = Settings()
+        if lang:
+            if lang not in LANGUAGES:
+                raise ConfigError(_("unsupported language {lang!r}; use es or en")
+                                  .format(lang=lang))
+            settings = settings.model_copy(update={"lang": lang})
+        set_language(settings.lang)
+        ctx.obj = AppContext(settings=settings)
+
+    init_cmd.register(app)
+    catalog_cmd.register(app)
+    firm_cmd.register(app)
+    demo_cmd.register(app)
+    ladder_cmd.register(app)
+    data_cmd.register(app)
+    return app
 
 
-init_cmd.register(app)
-catalog_cmd.register(app)
-firm_cmd.register(app)
-demo_cmd.register(app)
-ladder_cmd.register(app)
-data_cmd.register(app)
+app = build_app()
+
+
+def help_language(argv: list[str]) -> str:
+    """The language ``run`` builds the help in: the callback's choice, decided before parsing.
+
+    A global ``--lang X`` / ``--lang=X`` (before the command name) wins, then ``ESCALERA_LANG``,
+    then the default. A value that is not a language falls through to the next choice; the
+    callback reports it once the command line is parsed.
+    """
+    for index, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        elif not arg.startswith("-") and (index == 0 or argv[index - 1] != "--lang"):
+            break  # the command name: a later --lang belongs to the command (import template)
+        if value in LANGUAGES:
+            return value
+    try:
+        lang = Settings().lang
+    except ValidationError:  # a bad ESCALERA_* variable: the callback reports it
+        return DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def run() -> None:
     """Console script: domain errors become one line and exit code 1 (traceback with --debug)."""
+    set_language(help_language(sys.argv[1:]))
+    cli = build_app()
     try:
         # Without standalone mode, typer.Exit(n) comes back as the return value.
-        result = app(standalone_mode=False)
+        result = cli(standalone_mode=False)
         if isinstance(result, int) and result:
             sys.exit(result)
     except EscaleraError as exc:

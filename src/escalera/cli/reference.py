@@ -56,6 +56,8 @@ def render(app: typer.Typer) -> str:
 
 
 if __name__ == "__main__":
-    from escalera.cli.main import app
+    from escalera.cli.main import build_app
+    from escalera.i18n import set_language
 
-    print(render(app), end="")
+    set_language("en")  # the reference is written in English, whatever ESCALERA_LANG says
+    print(render(build_app()), end="")
