@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from escalera.errors import ConfigError
+from escalera.i18n import _
 
 DEFAULT_SQLITE_FILE = "escalera.db"
 
@@ -33,3 +36,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad ``ESCALERA_*`` value is one ConfigError line
+    naming the variable, its value and the reason."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "ESCALERA_" + str(first["loc"][0]).upper() if first["loc"] else "ESCALERA_*"
+        raise ConfigError(_("{variable}={value!r}: {reason}").format(
+            variable=name, value=first.get("input"), reason=first["msg"])) from None

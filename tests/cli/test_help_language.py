@@ -62,3 +62,12 @@ def test_unknown_language_is_one_clean_error_line() -> None:
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "'xx'" in lines[0], proc.stderr
+
+
+def test_bad_environment_value_is_one_line_naming_the_variable() -> None:
+    env = {**os.environ, "ESCALERA_STALE_AFTER_DAYS": "abc"}
+    proc = subprocess.run([sys.executable, "-m", "escalera", "init"], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ESCALERA_STALE_AFTER_DAYS='abc'" in lines[0]

@@ -12,7 +12,7 @@ from rich.console import Console
 from escalera.services.context import AppContext
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -6,12 +6,11 @@ import sys
 import traceback
 
 import typer
-from pydantic import ValidationError
 from typer.exceptions import TyperException
 
 from escalera.cli import catalog_cmd, data_cmd, demo_cmd, firm_cmd, init_cmd, ladder_cmd
 from escalera.cli.common import err_console
-from escalera.config import Settings
+from escalera.config import load_settings
 from escalera.errors import ConfigError, EscaleraError
 from escalera.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, set_language
 from escalera.services.context import AppContext
@@ -37,7 +36,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         """escalera: registry, ladders of standards, gaps and market segments."""
         _debug["on"] = debug
-        settings = Settings()
+        settings = load_settings()
         if lang:
             if lang not in LANGUAGES:
                 raise ConfigError(_("unsupported language {lang!r}; use es or en")
@@ -76,8 +75,8 @@ def help_language(argv: list[str]) -> str:
         if value in LANGUAGES:
             return value
     try:
-        lang = Settings().lang
-    except ValidationError:  # a bad ESCALERA_* variable: the callback reports it
+        lang = load_settings().lang
+    except ConfigError:  # a bad ESCALERA_* variable: the callback reports it
         return DEFAULT_LANGUAGE
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
