@@ -24,8 +24,10 @@ ROLE_WORDS: dict[Role, tuple[str, ...]] = {
     Role.JOBBER: ("intermediario", "intermediario jobber", "jobber"),
     Role.MANUFACTURER: ("fabricante", "manufacturera", "manufacturero", "productor",
                         "manufacturer", "producer"),
+    # "Taller" alone is the glossary's small producer working for others: a contractor.
     Role.CONTRACTOR: ("contratista", "maquila", "maquiladora", "maquilador", "subcontratista",
-                      "contractor", "subcontractor"),
+                      "taller", "taller de costura", "taller de confeccion", "contractor",
+                      "subcontractor", "workshop", "sewing shop"),
     Role.HOME_WORKSHOP: ("taller domestico", "taller a domicilio", "trabajo a domicilio",
                          "taller familiar", "home workshop", "homeworker", "home worker"),
     Role.INTEGRADORA: ("integradora", "empresa integradora"),
