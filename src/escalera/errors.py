@@ -3,8 +3,31 @@
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the translation catalog without translating it yet.
+
+    Domain code has no language; an error's text is translated when it is shown (``str``),
+    in the language of whoever reads it.
+    """
+    return message
+
+
 class EscaleraError(Exception):
-    """Base of every error escalera raises on purpose."""
+    """Base of every error escalera raises on purpose.
+
+    ``EscaleraError(N_("no firm {id}"), id=...)`` keeps the English template and its
+    parameters; ``str(error)`` gives it in the current interface language.
+    """
+
+    def __init__(self, message: str = "", /, **params: object) -> None:
+        self.message, self.params = message, params
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        from escalera.i18n import gettext  # late: the domain stays free of interface state
+
+        text = gettext(self.message)
+        return text.format(**self.params) if self.params else text
 
 
 class InvalidFirmId(EscaleraError, ValueError):

@@ -91,15 +91,17 @@ def test_mistyped_id_is_one_clear_line(seeded: str) -> None:
     proc = _run_cli("firm", "show", typo, url=seeded)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "check character" in lines[0]
+    assert len(lines) == 1 and "carácter de verificación" in lines[0]  # Spanish by default
     assert "Traceback" not in proc.stderr
+    english = _run_cli("--lang", "en", "firm", "show", typo, url=seeded)
+    assert "fails its check character" in english.stderr
     debug = _run_cli("--debug", "firm", "show", typo, url=seeded)
     assert "Traceback" in debug.stderr
 
 
 def test_unknown_firm_exits_non_zero(seeded: str) -> None:
     proc = _run_cli("firm", "show", firm_id_from_int(7), url=seeded)
-    assert proc.returncode == 1 and "no firm" in proc.stderr
+    assert proc.returncode == 1 and "no existe la empresa" in proc.stderr
 
 
 def test_usage_errors_exit_2_without_traceback(seeded: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from escalera.errors import InvalidFirmId
+from escalera.errors import N_, InvalidFirmId
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"
@@ -31,7 +31,7 @@ def check_symbol(body: str) -> str:
 def firm_id_from_int(n: int) -> str:
     """The public id for serial number ``n`` (deterministic; used by generators and imports)."""
     if not 0 <= n < _CAPACITY:
-        raise InvalidFirmId(f"firm serial out of range: {n}")
+        raise InvalidFirmId(N_("firm serial out of range: {n}"), n=n)
     # Spread consecutive serials over the id space so neighbours do not look alike.
     n = (n * 0x2F0B3A5D + 0x1234567) % _CAPACITY
     symbols = []
@@ -53,12 +53,14 @@ def parse_firm_id(text: str) -> str:
     if raw.startswith("F"):
         raw = "F" + raw[1:].translate(_TYPO)
     if not _SHAPE.match(raw):
-        raise InvalidFirmId(f"not a firm id: {text!r} (expected F-XXXX-XXXX-C)")
+        raise InvalidFirmId(N_("not a firm id: {text!r} (expected F-XXXX-XXXX-C)"),
+                            text=text)
     body, check = raw[1:9], raw[9]
     if any(ch not in ALPHABET for ch in body):
-        raise InvalidFirmId(f"not a firm id: {text!r} (invalid symbol)")
+        raise InvalidFirmId(N_("not a firm id: {text!r} (invalid symbol)"), text=text)
     if check_symbol(body) != check:
-        raise InvalidFirmId(f"firm id {text!r} fails its check character: probably mistyped")
+        raise InvalidFirmId(
+            N_("firm id {text!r} fails its check character: probably mistyped"), text=text)
     return format_firm_id(body + check)
 
 

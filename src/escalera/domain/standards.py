@@ -12,7 +12,7 @@ from itertools import pairwise
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from escalera.domain.measures import Maturity, Text
-from escalera.errors import EscaleraError
+from escalera.errors import N_, EscaleraError
 
 
 class MetricRequirement(BaseModel):
@@ -88,7 +88,8 @@ class Level(BaseModel):
         for version in self.versions:
             if version.in_force(day):
                 return version
-        raise EscaleraError(f"no version of level {self.id!r} is in force on {day.isoformat()}")
+        raise EscaleraError(N_("no version of level {level!r} is in force on {day}"),
+                            level=self.id, day=day.isoformat())
 
 
 class Ladder(BaseModel):

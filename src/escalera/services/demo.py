@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from escalera.demo.generator import generate_network
 from escalera.demo.writer import Progress, WriteSummary, write_database
-from escalera.errors import EscaleraError
+from escalera.errors import N_, EscaleraError
 from escalera.store.firms import count_firms
 from escalera.store.tables import Base
 
@@ -19,7 +19,8 @@ class RegistryNotEmpty(EscaleraError):
 
     def __init__(self, firms: int) -> None:
         self.firms = firms
-        super().__init__(f"the database already has {firms} firms; use --reset to replace them")
+        super().__init__(N_("the database already has {firms} firms; use --reset to replace "
+                            "them"), firms=firms)
 
 
 def registry_tables() -> list[Table]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from escalera.domain.chain import Link
 from escalera.domain.firms import Firm, normalise_name
 from escalera.domain.ids import parse_firm_id
-from escalera.errors import NotFound, UnknownReference
+from escalera.errors import N_, NotFound, UnknownReference
 from escalera.store.tables import FirmRow, LinkRow
 
 
@@ -58,7 +58,7 @@ def get_firm(session: Session, public_id: str) -> Firm:
     canonical = parse_firm_id(public_id)
     row = session.scalar(select(FirmRow).where(FirmRow.public_id == canonical))
     if row is None:
-        raise NotFound(f"no firm {canonical}")
+        raise NotFound(N_("no firm {id}"), id=canonical)
     return row_to_firm(row)
 
 
@@ -75,8 +75,10 @@ def row_ids(session: Session, public_ids: Sequence[str]) -> dict[str, int]:
             found[pid] = rid
     missing = sorted(wanted - found.keys())
     if missing:
-        raise UnknownReference(f"unknown firm {missing[0]}" +
-                               (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        if len(missing) == 1:
+            raise UnknownReference(N_("unknown firm {id}"), id=missing[0])
+        raise UnknownReference(N_("unknown firm {id} (and {more} more)"), id=missing[0],
+                               more=len(missing) - 1)
     return found
 
 
