@@ -20,7 +20,6 @@ from escalera.demo.generator import (
     DemoNetwork,
     generate_network,
 )
-from escalera.demo.places import PRODUCTS
 from escalera.demo.population import firm_ids
 from escalera.demo.writer import observation_count, write_parquet
 from escalera.domain.catalog_model import Catalog
@@ -29,6 +28,7 @@ from escalera.domain.evaluation import LadderStatus, evaluate_firm
 from escalera.domain.evidence import ItemKind, Observation, latest_evidence
 from escalera.domain.firms import Firm, Role
 from escalera.domain.ids import firm_id_from_int
+from escalera.domain.products import PRODUCTS
 from escalera.store.evidence import OBSERVATION_SCHEMA
 
 ON = dt.date(2026, 6, 1)
