@@ -16,7 +16,8 @@ def code_messages() -> set[str]:
     """msgids wrapped in _() anywhere in the package."""
     found: set[str] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(SRC), method_map=[("**.py", "python")],
+        str(SRC), method_map=[("**.py", "python"),
+                              ("**/templates/**.j2", "jinja2.ext:babel_extract")],
         keywords={"_": None, "gettext": None, "N_": None},
     ):
         if isinstance(message, str):

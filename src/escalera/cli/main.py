@@ -8,7 +8,15 @@ import traceback
 import typer
 from typer.exceptions import TyperException
 
-from escalera.cli import catalog_cmd, data_cmd, demo_cmd, firm_cmd, init_cmd, ladder_cmd
+from escalera.cli import (
+    catalog_cmd,
+    data_cmd,
+    demo_cmd,
+    firm_cmd,
+    init_cmd,
+    ladder_cmd,
+    report_cmd,
+)
 from escalera.cli.common import err_console
 from escalera.config import load_settings
 from escalera.errors import ConfigError, EscaleraError
@@ -51,6 +59,7 @@ def build_app() -> typer.Typer:
     demo_cmd.register(app)
     ladder_cmd.register(app)
     data_cmd.register(app)
+    report_cmd.register(app)
     return app
 
 

@@ -1,0 +1,1 @@
+"""Documents for people: the firm report (HTML and PDF) and its charts."""

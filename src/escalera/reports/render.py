@@ -1,0 +1,32 @@
+"""Render a firm report to HTML (Jinja2, autoescaped) and to PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from escalera.i18n import gettext
+from escalera.reports.model import FirmReport
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("escalera.reports", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.globals["_"] = gettext  # looked up at render time: the current language
+    return env
+
+
+def render_html(report: FirmReport) -> str:
+    """The report as a standalone HTML page (styles inline, charts as inline SVG)."""
+    return _environment().get_template("firm_report.html.j2").render(r=report)
+
+
+def render_pdf(report: FirmReport) -> bytes:
+    """The same page printed to PDF."""
+    from weasyprint import HTML  # heavy import: only when a PDF is asked for
+
+    pdf: bytes = HTML(string=render_html(report)).write_pdf()
+    return pdf

@@ -1,0 +1,59 @@
+"""``escalera report firm``: one document per firm, HTML or PDF, Spanish or English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from escalera.cli.main import app
+from escalera.reports.charts import Distribution, position_svg
+
+from .conftest import Workshop
+
+
+def _report(workshop: Workshop, tmp_path: Path, *extra: str) -> Path:
+    suffix = "pdf" if "--pdf" in extra else "html"
+    out = tmp_path / f"report.{suffix}"
+    result = CliRunner().invoke(app, ["report", "firm", workshop.firm_id, "--on", "2026-06-01",
+                                      "-o", str(out), *extra])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return out
+
+
+def test_html_report_in_spanish_shows_level_gap_and_segments(workshop: Workshop,
+                                                             tmp_path: Path) -> None:
+    html = _report(workshop, tmp_path).read_text(encoding="utf-8")
+    assert '<html lang="es">' in html
+    assert "Niveles y brechas" in html and "Brecha hacia Nivel 2" in html
+    assert "Confecciones Peña &amp; &lt;Hijos&gt;" in html  # escaped, accents intact
+    assert "<Hijos>" not in html
+    assert "A-20260301-0001" in html  # evidence behind the values
+    assert "Entregas a tiempo" in html and "Mercados locales" in html
+    assert "taller (contratista)" in html and "Pantalones de mezclilla" in html
+
+
+def test_report_language_option_and_interface_language(workshop: Workshop,
+                                                       tmp_path: Path) -> None:
+    html = _report(workshop, tmp_path, "--lang", "en").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "Levels and gaps" in html and "Gap to Tier 2" in html
+    assert "Niveles y brechas" not in html
+
+
+def test_pdf_report_is_a_pdf(workshop: Workshop, tmp_path: Path) -> None:
+    data = _report(workshop, tmp_path, "--pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 5_000
+
+
+def test_unknown_language_is_refused(workshop: Workshop, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "firm", workshop.firm_id, "--lang", "fr",
+                                      "-o", str(tmp_path / "x.html")])
+    assert result.exit_code != 0
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_position_chart_marks_the_firm_only_when_it_has_a_value() -> None:
+    dist = Distribution(p10=80, p25=85, median=90, p75=94, p90=97, best=97)
+    with_firm, without = position_svg(dist, 86.0), position_svg(dist, None)
+    assert with_firm.startswith("<svg") and without.startswith("<svg")
+    assert with_firm.count("#c0392b") > without.count("#c0392b")
