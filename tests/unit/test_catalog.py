@@ -21,7 +21,8 @@ from escalera.domain.measures import Direction, Text
 from escalera.domain.standards import Ladder, StandardVersion
 from escalera.errors import CatalogError
 
-DEFAULT_FILES = ("ladders.yaml", "metrics.yaml", "practices.yaml", "segments.yaml")
+DEFAULT_FILES = ("ladders.yaml", "metrics.yaml", "practices.yaml", "screening.yaml",
+                 "segments.yaml")
 ON = dt.date(2024, 6, 1)
 
 HIGHER, LOWER = Direction.HIGHER, Direction.LOWER

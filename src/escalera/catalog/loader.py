@@ -17,8 +17,8 @@ from escalera.catalog._yaml import parse as parse_yaml
 from escalera.domain.catalog_model import Catalog, catalog_problems
 from escalera.errors import CatalogError
 
-SECTIONS = ("metrics", "practices", "ladders", "segments")
-OPTIONAL_SECTIONS = frozenset({"segments"})
+SECTIONS = ("metrics", "practices", "ladders", "segments", "screening")
+OPTIONAL_SECTIONS = frozenset({"segments", "screening"})
 DEFAULT_PACKAGE = "escalera.catalog"
 
 
@@ -50,10 +50,10 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """The packaged default catalog (``path`` None), or a user catalog.
 
     A user ``path`` is one YAML file, or a directory whose ``*.yaml`` files are read
-    together; sections (metrics, practices, ladders, segments) may be spread over the files
-    in any way, but each section lives in one file. metrics, practices and ladders are
-    required; segments are optional. Any problem raises CatalogError naming file, line and
-    field; the message lists every problem found, one per line.
+    together; sections (metrics, practices, ladders, segments, screening) may be spread over
+    the files in any way, but each section lives in one file. metrics, practices and ladders
+    are required; segments and screening are optional. Any problem raises CatalogError naming
+    file, line and field; the message lists every problem found, one per line.
     """
     if path is None:
         return _default_catalog()
@@ -160,7 +160,7 @@ def _sections(docs: Sequence[Document], where: str) -> dict[str, Document]:
                     None,
                     section,
                     f"no {section!r} section; a catalog needs metrics, "
-                    "practices and ladders (segments are optional)",
+                    "practices and ladders (segments and screening are optional)",
                 )
             )
     _raise_if(problems)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from escalera.domain.measures import Metric, Practice
+from escalera.domain.screening import ScreeningQuestion
 from escalera.domain.segments import LEAD_TIME_METRIC, MarketSegment
 from escalera.domain.standards import Ladder
 
@@ -23,6 +24,7 @@ class Catalog(BaseModel):
     practices: tuple[Practice, ...]
     ladders: tuple[Ladder, ...]
     segments: tuple[MarketSegment, ...] = ()
+    screening: tuple[ScreeningQuestion, ...] = ()  # the half-day checklist
 
     def metric(self, metric_id: str) -> Metric:
         """The metric with this id (KeyError when unknown)."""
@@ -62,6 +64,7 @@ def catalog_problems(catalog: Catalog) -> list[tuple[Path, str]]:
         "practices": [p.id for p in catalog.practices],
         "ladders": [ladder.id for ladder in catalog.ladders],
         "segments": [s.id for s in catalog.segments],
+        "screening": [q.id for q in catalog.screening],
     }
     for section, ids in sections.items():
         seen: set[str] = set()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import ItemKind, Stage
-from escalera.domain.measures import Metric
+from escalera.domain.observation_rules import maturity_problem, value_problem
 from escalera.i18n import _, current_language
 from escalera.ingest.headers import HeaderMap
 from escalera.ingest.numbers import CellError, Written, as_percent, fractions_column, parse_number
@@ -177,7 +177,7 @@ def _values(read: RowReader, observations: list[_Obs], catalog: Catalog,
     for obs in observations:
         w = written.get(obs.row.number, {}).get(obs.item)
         if obs.kind is ItemKind.METRIC and w is not None:
-            value = _metric_value(read, obs, catalog.metric(obs.item), w, fractions[obs.item])
+            value = _metric_value(read, obs, catalog, w, fractions[obs.item])
             if value is not None:
                 out[obs.row.number][obs.item] = value
     return out
@@ -188,13 +188,14 @@ def _maturity(text: str) -> int | None:
         number = parse_number(text)
     except CellError:
         return MATURITIES.get(fold(text))
-    if number.percent_sign or not number.value.is_integer() or not 0 <= number.value <= 3:
+    if number.percent_sign or maturity_problem(number.value) is not None:
         return None
     return int(number.value)
 
 
-def _metric_value(read: RowReader, obs: _Obs, metric: Metric, w: Written,
+def _metric_value(read: RowReader, obs: _Obs, catalog: Catalog, w: Written,
                   fractions: bool) -> float | None:
+    metric = catalog.metric(obs.item)
     if metric.unit == "%":
         value = as_percent(w, fractions)
     elif w.percent_sign:
@@ -204,10 +205,10 @@ def _metric_value(read: RowReader, obs: _Obs, metric: Metric, w: Written,
         return None
     else:
         value = w.value
-    found = metric.violation(value)
+    found = value_problem(catalog, ItemKind.METRIC, obs.item, value)
     if found is None:
         return value
-    code, limit = found
+    code, limit = found.code, found.limit
     unit = metric.unit_label(current_language())
     reason = (_("not a number") if code == "not_a_number"
               else _("below the minimum {limit:g} {unit}").format(limit=limit, unit=unit)
