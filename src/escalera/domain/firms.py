@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from enum import StrEnum
 
@@ -72,6 +73,7 @@ class Firm(BaseModel):
     monthly_capacity: int | None = Field(default=None, ge=0, le=100_000_000)
     export_regime: ExportRegime = ExportRegime.DOMESTIC
     hosts_visits: bool = False
+    founded_on: dt.date | None = None  # unknown when None; assessments cannot predate it
     provenance: dict[str, Source] = Field(default_factory=dict)
 
     @field_validator("id")

@@ -68,6 +68,9 @@ STAGE_WORDS: dict[Stage, tuple[str, ...]] = {
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "final": ("final", "definitiva"),
     "draft": ("borrador", "draft"),
+    "submitted": ("enviada", "entregada", "submitted"),
+    "reviewed": ("revisada", "reviewed"),
+    "superseded": ("sustituida", "reemplazada", "superseded"),
 }
 
 TRUE_WORDS = frozenset({"si", "s", "yes", "y", "true", "verdadero", "v", "1", "x"})

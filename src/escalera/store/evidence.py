@@ -1,4 +1,8 @@
-"""Assessment and observation repository; also the columnar read used by bulk jobs."""
+"""Assessment and observation repository; also the columnar read used by bulk jobs.
+
+Evidence is read from ``final`` assessments only: drafts, submitted and reviewed visits are
+not evidence yet, and a superseded version (replaced by a final correction) never again.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ def insert_assessment(session: Session, *, public_id: str, firm_id: str, stage: 
                       assessed_on: dt.date, assessor: str,
                       values: dict[tuple[ItemKind, str], float],
                       origin: dict[str, Any] | None = None, status: str = "final") -> int:
-    """Store one assessment and its observations; returns the assessment row id."""
+    """Store one assessment and its observations, final unless ``status`` says otherwise
+    (imports and the demo; assessors go through ``services.assessments``); returns the
+    assessment row id."""
     firm_row = row_ids(session, [parse_firm_id(firm_id)])[parse_firm_id(firm_id)]
     result = session.execute(insert(AssessmentRow).values(
         public_id=public_id, firm_id=firm_row, stage=str(stage), assessed_on=assessed_on,

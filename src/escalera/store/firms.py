@@ -30,6 +30,7 @@ def firm_to_row(firm: Firm) -> dict[str, Any]:
         "monthly_capacity": firm.monthly_capacity,
         "export_regime": str(firm.export_regime),
         "hosts_visits": firm.hosts_visits,
+        "founded_on": firm.founded_on,
         "provenance": {k: v.model_dump(mode="json") for k, v in firm.provenance.items()},
     }
 
@@ -41,7 +42,8 @@ def row_to_firm(row: FirmRow) -> Firm:
         "municipality": row.municipality, "products": row.products,
         "hs_chapters": row.hs_chapters, "employees": row.employees,
         "monthly_capacity": row.monthly_capacity, "export_regime": row.export_regime,
-        "hosts_visits": row.hosts_visits, "provenance": row.provenance,
+        "hosts_visits": row.hosts_visits, "founded_on": row.founded_on,
+        "provenance": row.provenance,
     })
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -54,6 +55,7 @@ class FirmRow(Base):
     monthly_capacity: Mapped[int | None] = mapped_column(Integer)
     export_regime: Mapped[str] = mapped_column(String(20))
     hosts_visits: Mapped[bool] = mapped_column(Boolean, default=False)
+    founded_on: Mapped[dt.date | None] = mapped_column(Date)  # None: unknown
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
@@ -76,7 +78,12 @@ class LinkRow(Base):
 
 
 class AssessmentRow(Base):
-    """A dated visit; its observations are the raw evidence every standard judges."""
+    """A dated visit; its observations are the raw evidence every standard judges.
+
+    Only ``final`` assessments are evidence. A correction of a final assessment is a new row
+    with ``version`` + 1 and ``supersedes_id`` pointing at the one it replaces; when the
+    correction becomes final the old row turns ``superseded`` and is kept.
+    """
 
     __tablename__ = "assessments"
 
@@ -86,8 +93,58 @@ class AssessmentRow(Base):
     stage: Mapped[str] = mapped_column(String(24))
     assessed_on: Mapped[dt.date] = mapped_column(Date, index=True)
     assessor: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(16), default="final")
+    status: Mapped[str] = mapped_column(String(16), default="final", index=True)
     origin: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    finalised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finalised_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+
+class StatusChangeRow(Base):
+    """One step of an assessment's life-cycle: who moved it from which status to which."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16), default="")  # "" when created
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    changed_by: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class DisputeRow(Base):
+    """A firm's dispute (inconformidad) of a final assessment, and how it was resolved."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    resolved_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class ScreeningRow(Base):
+    """The checklist answers of a screening visit and its outcome (proceed / not now)."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class ObservationRow(Base):
