@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from escalera.analytics.confidentiality import MIN_ALLOWED_GROUP_SIZE, MIN_GROUP_SIZE
 from escalera.errors import ConfigError
 from escalera.i18n import _
 
@@ -30,6 +31,19 @@ class Settings(BaseSettings):
         description="Evidence older than this many days counts as not assessed.",
     )
     lang: str = Field(default="es", pattern="^(es|en)$", description="Interface language.")
+    min_group_size: int = Field(
+        default=MIN_GROUP_SIZE,
+        description="Peer groups of fewer firms are never shown (benchmarks, trends, ladder "
+        "statistics); at least 3.",
+    )
+
+    @field_validator("min_group_size")
+    @classmethod
+    def _confidential(cls, value: int) -> int:
+        if value < MIN_ALLOWED_GROUP_SIZE:
+            raise ValueError(_("must be at least {minimum}: smaller groups would identify "
+                               "the firms in them").format(minimum=MIN_ALLOWED_GROUP_SIZE))
+        return value
 
     def resolved_database_url(self) -> str:
         """The database URL in use: the configured one or the default SQLite file."""

@@ -31,6 +31,10 @@ def test_html_report_in_spanish_shows_level_gap_and_segments(workshop: Workshop,
     assert "A-20260301-0001" in html  # evidence behind the values
     assert "Entregas a tiempo" in html and "Mercados locales" in html
     assert "taller (contratista)" in html and "Pantalones de mezclilla" in html
+    assert "Constancia" in html and "vigente" in html and "2028-02-29" in html  # 24 months
+    assert "Visitas de aprendizaje recomendadas" in html
+    assert "Maquiladora Modelo de Tehuacán" in html and "0 km" in html
+    assert "la empresa anfitriona tiene 98" in html
 
 
 def test_report_language_option_and_interface_language(workshop: Workshop,

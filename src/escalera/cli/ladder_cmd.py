@@ -45,7 +45,8 @@ def register(app: typer.Typer) -> None:
         day = parse_day(on)
         with context.transaction() as session:
             result = ladder_stats(session, context.catalog, day,
-                                  context.settings.stale_after_days)
+                                  context.settings.stale_after_days,
+                                  context.settings.min_group_size)
         if json_out:
             print_json(result)
         else:

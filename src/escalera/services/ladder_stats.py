@@ -5,8 +5,9 @@ Reads the whole registry and its observations as frames and applies the bulk eva
 home workshops, integradoras, jobbers); buyers, agencies and consultants climb no ladder and
 are reported as ``excluded_non_producers``. Producers without any observation are counted
 as not assessed. Breakdowns by region (state) and product (a firm's first product) leave out groups
-smaller than ``min_group_size`` firms: respondents were promised that groups of fewer than
-five firms are never shown.
+smaller than ``min_group_size`` firms (``ESCALERA_MIN_GROUP_SIZE``) through the same
+``analytics.confidentiality.suppress`` as every benchmark: respondents were promised that
+small groups are never shown.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from escalera.analytics.bulk_evaluation import (
     level_column,
     status_column,
 )
+from escalera.analytics.confidentiality import MIN_GROUP_SIZE, suppress
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import LadderStatus
 from escalera.domain.firms import PRODUCER_ROLES
 from escalera.domain.standards import Ladder
 from escalera.store.evidence import firms_frame, observations_frame
 
-MIN_GROUP_SIZE = 5
 GROUPINGS = {"region": "state", "product": "first_product"}
 NO_PRODUCT = ""  # group key of firms with no product recorded
 
@@ -86,11 +87,10 @@ def ladder_stats(session: Session, catalog: Catalog, on: dt.date, stale_after_da
                 _add(groups.setdefault(key, {}).setdefault(ladder.id, _empty_counts(ladder)),
                      st, lv, n)
     for name, column in GROUPINGS.items():
-        sizes = dict(table.group_by(column).len().iter_rows())
-        small = sorted(k for k, n in sizes.items() if n < min_group_size)
-        suppressed[name] = {"groups": len(small), "firms": sum(sizes[k] for k in small)}
-        by_group[name] = {k: by_group[name][k] for k in sorted(by_group[name])
-                          if k not in small}
+        shown, hidden = suppress(table.group_by(column).len("n"), min_group_size)
+        suppressed[name] = hidden.as_dict()
+        large = set(shown.get_column(column).to_list())
+        by_group[name] = {k: by_group[name][k] for k in sorted(by_group[name]) if k in large}
     return {
         "on": on.isoformat(),
         "stale_after_days": stale_after_days,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from escalera.catalog import catalog_digest
 from escalera.domain.catalog_model import Catalog
+from escalera.domain.certificates import LadderCertification
 from escalera.domain.evaluation import (
     FirmEvaluation,
     LadderResult,
@@ -19,8 +20,15 @@ from escalera.domain.evaluation import (
 from escalera.domain.evidence import ItemKind
 from escalera.domain.firms import Role
 from escalera.domain.products import product_label
+from escalera.domain.visits import VisitRecommendation
 from escalera.i18n import _, current_language
-from escalera.reports.model import FirmReport, GapRow, LadderSection
+from escalera.reports.model import (
+    CertificateView,
+    FirmReport,
+    GapRow,
+    LadderSection,
+    VisitView,
+)
 from escalera.services.firm_view import FirmView, show_firm
 
 
@@ -63,18 +71,52 @@ def _gap_row(catalog: Catalog, req: RequirementResult) -> GapRow:
                   evidence=evidence)
 
 
-def _ladder_section(catalog: Catalog, result: LadderResult) -> LadderSection:
+def _ladder_section(catalog: Catalog, result: LadderResult,
+                    certification: LadderCertification | None) -> LadderSection:
     lang = current_language()
     ladder = catalog.ladder(result.ladder)
     names = {lv.id: lv.name.get(lang) for lv in ladder.levels}
     level = (names[result.attained] if result.attained
              else _("below the first level") if result.status is LadderStatus.BELOW_FIRST_LEVEL
              else _("not assessed"))
+    if certification is not None and certification.expired_levels:
+        expired = ", ".join(names[lv] for lv in certification.expired_levels)
+        level += " · " + _("expired: {levels}").format(levels=expired)
+    certificates = [] if certification is None else [
+        CertificateView(level=names[c.level], issued_on=c.issued_on, valid_until=c.valid_until,
+                        valid=c.is_valid_on(certification.on))
+        for c in certification.certificates
+    ]
     return LadderSection(
         name=ladder.name.get(lang), level=level, status=str(result.status),
         next_level=names[result.next_level] if result.next_level else None,
-        gap=[_gap_row(catalog, r) for r in result.gap],
+        gap=[_gap_row(catalog, r) for r in result.gap], certificates=certificates,
     )
+
+
+def _visit_view(catalog: Catalog, visit: VisitRecommendation) -> VisitView:
+    lang = current_language()
+    reasons = []
+    for covered in visit.covers:
+        gap = covered.gap
+        req = RequirementResult(kind=gap.kind, item=gap.item, direction=gap.direction,
+                                required=gap.required, current=gap.current, distance=None,
+                                status=Status.UNMET)
+        name, unit = _requirement_label(catalog, req)
+        reasons.append(_("{requirement}: the host has {host}, you have {current}, "
+                         "{required} required ({unit})").format(
+            requirement=name, host=number(covered.host_value), current=number(gap.current),
+            required=number(gap.required), unit=unit))
+    if visit.shared_products:
+        reasons.append(_("makes the same products: {products}").format(
+            products=", ".join(product_label(p, lang) for p in visit.shared_products)))
+    return VisitView(host=visit.host_name,
+                     place=", ".join(p for p in (visit.municipality, visit.state) if p),
+                     distance_km=visit.distance_km, reasons=reasons)
+
+
+def _plain(value: float | str | None) -> str:
+    return value if isinstance(value, str) else number(value)
 
 
 def _blockers(segment: SegmentResult) -> list[str]:
@@ -83,10 +125,9 @@ def _blockers(segment: SegmentResult) -> list[str]:
     for check in segment.checks:
         if check.status is Status.MET:
             continue
-        current = "—" if check.current is None else str(check.current)
         out.append(_("{condition}: {current} now, {required} required ({status})").format(
-            condition=labels[check.condition], current=current, required=check.required,
-            status=status_text(check.status)))
+            condition=labels[check.condition], current=_plain(check.current),
+            required=_plain(check.required), status=status_text(check.status)))
     return out
 
 
@@ -109,15 +150,18 @@ def firm_report_from_view(view: FirmView, catalog: Catalog) -> FirmReport:
     seg_names = {s.id: s.name.get(lang) for s in catalog.segments}
     nxt = ev.next_segment
     firm = view.firm
+    certified = {c.ladder: c for c in view.certificates}
     return FirmReport(
         lang=lang, on=ev.on, firm_id=firm.id, firm_name=firm.name,
         place=", ".join(p for p in (firm.municipality, firm.state) if p),
         roles=", ".join(role_label(r) for r in firm.roles),
         products=", ".join(product_label(p, lang) for p in firm.products),
-        ladders=[_ladder_section(catalog, r) for r in ev.ladders],
+        ladders=[_ladder_section(catalog, r, certified.get(r.ladder)) for r in ev.ladders],
         segments_now=[seg_names[s] for s in ev.reachable_segments],
         next_segment=seg_names[nxt.segment] if nxt else None,
         next_segment_blockers=_blockers(nxt) if nxt else [],
+        visits=[] if view.visits is None else [_visit_view(catalog, v)
+                                               for v in view.visits.visits],
         sources=_sources(ev), catalog_digest=catalog_digest(catalog),
     )
 
