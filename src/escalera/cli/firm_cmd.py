@@ -1,4 +1,5 @@
-"""``escalera firm show ID``: level per ladder, gap table, segments now and next."""
+"""``escalera firm show|certificates|visits ID``: level per ladder, gap table, segments now and
+next, certificates (constancias de nivel) and learning visits (visitas de aprendizaje)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from rich.table import Table
 
 from escalera.cli.common import app_context, console, print_json
 from escalera.domain.catalog_model import Catalog
+from escalera.domain.certificates import Certificate, CertificateStatus, LadderCertification
 from escalera.domain.evaluation import LadderResult, RequirementResult, Status
+from escalera.domain.evidence import ItemKind
+from escalera.domain.firms import Firm
+from escalera.domain.products import product_label
+from escalera.domain.visits import DEFAULT_VISIT_LIMIT, GapCovered, VisitGap, VisitRecommendation
 from escalera.i18n import _, current_language
+from escalera.services.certificates import firm_certificates
 from escalera.services.firm_view import FirmView, show_firm
+from escalera.services.visits import VisitPlan, recommend_visits
+from escalera.store.firms import get_firm
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +38,7 @@ def register(app: typer.Typer) -> None:
                                help=_("Evaluation date (YYYY-MM-DD); default today.")),
         json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ) -> None:
-        """A firm's level on each ladder, its gap to the next level, and its market segments."""
+        """A firm's level, gap, segments, certificates and learning visits."""
         context = app_context(ctx)
         day = parse_day(on)
         with context.transaction() as session:
@@ -39,6 +48,60 @@ def register(app: typer.Typer) -> None:
             print_json(view_to_json(view, context.catalog))
         else:
             render(view, context.catalog)
+
+    @group.command("certificates", help=_("A firm's level certificates (constancias de nivel) "
+                                            "on each ladder: issued, valid until, valid or "
+                                            "expired."))
+    def certificates(
+        ctx: typer.Context,
+        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        on: str = typer.Option(None, "--on",
+                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
+        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+    ) -> None:
+        """A firm's level certificates on each ladder."""
+        context = app_context(ctx)
+        day = parse_day(on)
+        with context.transaction() as session:
+            firm = get_firm(session, firm_id)
+            ladders = firm_certificates(session, context.catalog, firm.id, day,
+                                        context.settings.stale_after_days)
+        if json_out:
+            print_json({"firm_id": firm.id, "on": day.isoformat(),
+                        "certificates": certificates_json(ladders, context.catalog)})
+            return
+        _firm_header(firm)
+        console.print(_("Evaluated on {day}").format(day=day.isoformat()))
+        for certification in ladders:
+            ladder = context.catalog.ladder(certification.ladder)
+            console.print(f"\n[bold]{ladder.name.get(current_language())}[/bold]")
+            render_certificates(certification, context.catalog)
+
+    @group.command("visits", help=_("Learning visits: host firms that meet the firm's largest "
+                                      "gaps with margin, make the same products and are "
+                                      "nearest."))
+    def visits(
+        ctx: typer.Context,
+        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        on: str = typer.Option(None, "--on",
+                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
+        limit: int = typer.Option(DEFAULT_VISIT_LIMIT, "--limit", min=1, max=20,
+                                  help=_("At most this many host firms.")),
+        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+    ) -> None:
+        """Learning visits recommended to a firm."""
+        context = app_context(ctx)
+        day = parse_day(on)
+        with context.transaction() as session:
+            firm = get_firm(session, firm_id)
+            plan = recommend_visits(session, context.catalog, firm.id, day,
+                                    context.settings.stale_after_days, limit)
+        if json_out:
+            print_json(visit_plan_json(plan, context.catalog))
+            return
+        _firm_header(firm)
+        console.print(_("Evaluated on {day}").format(day=day.isoformat()))
+        render_visits(plan, context.catalog)
 
 
 def parse_day(text: str | None) -> dt.date:
@@ -52,12 +115,20 @@ def parse_day(text: str | None) -> dt.date:
                                  .format(value=text)) from None
 
 
-def _item_label(catalog: Catalog, req: RequirementResult) -> tuple[str, str]:
+def _label(catalog: Catalog, kind: ItemKind, item: str) -> tuple[str, str]:
     lang = current_language()
-    if req.kind == "metric":
-        metric = catalog.metric(req.item)
+    if kind == "metric":
+        metric = catalog.metric(item)
         return metric.name.get(lang), metric.unit_label(lang)
-    return catalog.practice(req.item).name.get(lang), _("maturity 0-3")
+    return catalog.practice(item).name.get(lang), _("maturity 0-3")
+
+
+def _item_label(catalog: Catalog, req: RequirementResult) -> tuple[str, str]:
+    return _label(catalog, req.kind, req.item)
+
+
+def _gap_label(catalog: Catalog, gap: VisitGap) -> tuple[str, str]:
+    return _label(catalog, gap.kind, gap.item)
 
 
 def _requirement_json(catalog: Catalog, req: RequirementResult) -> dict[str, Any]:
@@ -84,6 +155,68 @@ def _ladder_json(catalog: Catalog, result: LadderResult) -> dict[str, Any]:
     }
 
 
+def _level_name(catalog: Catalog, ladder_id: str, level_id: str | None) -> str | None:
+    if level_id is None:
+        return None
+    ladder = catalog.ladder(ladder_id)
+    return ladder.levels[ladder.level_index(level_id)].name.get(current_language())
+
+
+def _certificate_json(catalog: Catalog, cert: Certificate, on: dt.date) -> dict[str, Any]:
+    return {
+        "level": cert.level, "level_name": _level_name(catalog, cert.ladder, cert.level),
+        "status": str(cert.status_on(on)), "issued_on": cert.issued_on.isoformat(),
+        "valid_until": cert.valid_until.isoformat(), "months": cert.months,
+        "assessment_id": cert.assessment_id, "standard_version": cert.standard_version,
+        "earnings": [e.model_dump(mode="json") for e in cert.earnings],
+    }
+
+
+def certificates_json(ladders: tuple[LadderCertification, ...],
+                      catalog: Catalog) -> dict[str, Any]:
+    """Per ladder: certified level, expired levels and every certificate with its status."""
+    return {c.ladder: {
+        "certified_level": c.certified_level,
+        "certified_level_name": _level_name(catalog, c.ladder, c.certified_level),
+        "expired_levels": list(c.expired_levels),
+        "certificates": [_certificate_json(catalog, cert, c.on) for cert in c.certificates],
+    } for c in ladders}
+
+
+def _gap_json(catalog: Catalog, gap: VisitGap) -> dict[str, Any]:
+    name, unit = _gap_label(catalog, gap)
+    return {"ladder": gap.ladder, "level": gap.level, "kind": str(gap.kind), "item": gap.item,
+            "name": name, "unit": unit, "direction": str(gap.direction),
+            "required": gap.required, "current": gap.current, "shortfall": gap.shortfall,
+            "host_needs": gap.host_needs}
+
+
+def _covered_json(catalog: Catalog, covered: GapCovered) -> dict[str, Any]:
+    return {**_gap_json(catalog, covered.gap), "host_value": covered.host_value,
+            "observed_on": covered.observed_on.isoformat(),
+            "assessment_id": covered.assessment_id}
+
+
+def visits_json(visits: tuple[VisitRecommendation, ...], catalog: Catalog) -> list[Any]:
+    """Recommended hosts, each with the gap that chose it and every gap it covers."""
+    lang = current_language()
+    return [{
+        "rank": v.rank, "host_id": v.host_id, "host_name": v.host_name, "state": v.state,
+        "municipality": v.municipality, "distance_km": v.distance_km,
+        "shared_products": list(v.shared_products),
+        "shared_product_names": [product_label(p, lang) for p in v.shared_products],
+        "chosen_for": _covered_json(catalog, v.chosen_for),
+        "covers": [_covered_json(catalog, c) for c in v.covers],
+    } for v in visits]
+
+
+def visit_plan_json(plan: VisitPlan, catalog: Catalog) -> dict[str, Any]:
+    """The ``--json`` shape of ``firm visits``: the gaps considered and the hosts."""
+    return {"firm_id": plan.firm_id, "on": plan.on.isoformat(),
+            "gaps": [_gap_json(catalog, g) for g in plan.gaps],
+            "visits": visits_json(plan.visits, catalog)}
+
+
 def view_to_json(view: FirmView, catalog: Catalog) -> dict[str, Any]:
     """The ``--json`` shape of ``firm show``."""
     ev = view.evaluation
@@ -100,6 +233,8 @@ def view_to_json(view: FirmView, catalog: Catalog) -> dict[str, Any]:
             },
         },
         "links": [link.model_dump(mode="json") for link in view.links],
+        "certificates": certificates_json(view.certificates, catalog),
+        "visits": [] if view.visits is None else visits_json(view.visits.visits, catalog),
     }
 
 
@@ -116,11 +251,74 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:,.4g}"
 
 
+def _firm_header(firm: Firm) -> None:
+    console.print(f"[bold]{firm.name}[/bold]  {firm.id}  ·  {firm.municipality}, {firm.state}")
+
+
+_CERT_STYLE = {CertificateStatus.VALID: "green", CertificateStatus.EXPIRED: "red"}
+
+
+def render_certificates(certification: LadderCertification, catalog: Catalog) -> None:
+    """The certified level and a table of a ladder's certificates (valid / expired)."""
+    names = {lv.id: lv.name.get(current_language())
+             for lv in catalog.ladder(certification.ladder).levels}
+    if not certification.certificates:
+        console.print(_("No level certificates yet."))
+        return
+    certified = (names[certification.certified_level] if certification.certified_level
+                 else _("none"))
+    console.print(_("Certified level: {level}").format(level=certified))
+    labels = {CertificateStatus.VALID: _("valid"), CertificateStatus.EXPIRED: _("expired")}
+    table = Table(title=_("Level certificates"))
+    for header in (_("Level"), _("Issued"), _("Valid until"), _("Status"), _("Assessment")):
+        table.add_column(header)
+    for cert in certification.certificates:
+        status = cert.status_on(certification.on)
+        table.add_row(names[cert.level], cert.issued_on.isoformat(),
+                      cert.valid_until.isoformat(),
+                      f"[{_CERT_STYLE[status]}]{labels[status]}[/]",
+                      f"{cert.earnings[-1].assessment_id} ({cert.earnings[-1].standard_version})")
+    console.print(table)
+
+
+def _reason(catalog: Catalog, covered: GapCovered) -> str:
+    name, _unit = _gap_label(catalog, covered.gap)
+    return _("{requirement}: {host} there (required {required}, yours {current})").format(
+        requirement=name, host=_fmt(covered.host_value), required=_fmt(covered.gap.required),
+        current=_fmt(covered.gap.current))
+
+
+def render_visits(plan: VisitPlan, catalog: Catalog) -> None:
+    """A table of recommended learning visits, each with its reasons."""
+    title = _("Recommended learning visits")
+    console.print(f"\n[bold]{title}[/bold]")
+    if not plan.gaps:
+        console.print(_("No unmet requirement to learn from yet."))
+        return
+    if not plan.visits:
+        console.print(_("No host firm covers your largest gaps with margin yet."))
+        return
+    lang = current_language()
+    table = Table()
+    for header in ("#", _("Host firm"), _("Place"), _("Distance (km)"), _("Why")):
+        table.add_column(header)
+    for visit in plan.visits:
+        products = ", ".join(product_label(p, lang) for p in visit.shared_products)
+        reasons = [_reason(catalog, c) for c in visit.covers]
+        reasons.append(_("shared products: {products}").format(products=products))
+        table.add_row(str(visit.rank), f"{visit.host_name}\n{visit.host_id}",
+                      ", ".join(p for p in (visit.municipality, visit.state) if p),
+                      "—" if visit.distance_km is None else f"{visit.distance_km:,.0f}",
+                      "\n".join(reasons))
+    console.print(table)
+
+
 def render(view: FirmView, catalog: Catalog) -> None:
-    """Rich rendering of a firm's evaluation."""
+    """Rich rendering of a firm's evaluation, certificates and learning visits."""
     lang = current_language()
     firm, ev = view.firm, view.evaluation
-    console.print(f"[bold]{firm.name}[/bold]  {firm.id}  ·  {firm.municipality}, {firm.state}")
+    certification = {c.ladder: c for c in view.certificates}
+    _firm_header(firm)
     console.print(_("Evaluated on {day}").format(day=ev.on.isoformat()))
     for result in ev.ladders:
         ladder = catalog.ladder(result.ladder)
@@ -128,7 +326,13 @@ def render(view: FirmView, catalog: Catalog) -> None:
         level = names[result.attained] if result.attained else (
             _("below the first level") if result.status == "below_first_level"
             else _("not assessed"))
+        held = certification.get(result.ladder)
+        if held is not None and result.attained in held.expired_levels:
+            expired = _("certificate expired")
+            level += f" [red]({expired})[/]"
         console.print(f"\n[bold]{ladder.name.get(lang)}[/bold]: {level}")
+        if held is not None:
+            render_certificates(held, catalog)
         if result.next_level is None:
             console.print(_("Top of the ladder reached."))
             continue
@@ -153,3 +357,5 @@ def render(view: FirmView, catalog: Catalog) -> None:
                              for c in nxt.checks if c.status is not Status.MET)
         next_label = _("Next segment to target")
         console.print(f"[bold]{next_label}:[/bold] {seg_names[nxt.segment]} — {blockers}")
+    if view.visits is not None:
+        render_visits(view.visits, catalog)
