@@ -13,6 +13,7 @@ from rich.table import Table
 from escalera.cli.common import app_context, console, err_console, print_json
 from escalera.cli.firm_cmd import parse_day
 from escalera.demo.generator import generate_network
+from escalera.demo.workflow import seed_workflow
 from escalera.demo.writer import WriteSummary, write_parquet
 from escalera.domain.catalog_model import Catalog
 from escalera.errors import EscaleraError
@@ -114,6 +115,10 @@ def register(app: typer.Typer) -> None:
                         summary = seed_demo(session, firms=firms, seed=seed,
                                             reference_date=reference, reset=reset,
                                             progress=progress)
+                        flow = seed_workflow(session, context.catalog, seed=seed,
+                                             reference_date=reference, firms=firms,
+                                             window_days=context.settings.dispute_window_days)
+                    result["workflow"] = flow.as_dict()
                 except RegistryNotEmpty as exc:
                     raise EscaleraError(
                         _("the database already has {firms} firms; run again with --reset "
@@ -146,5 +151,10 @@ def register(app: typer.Typer) -> None:
         if stats is not None:
             _render_stats(stats, context.catalog)
         console.print(_summary_line(summary, seconds))
+        if "workflow" in result:
+            console.print(_("Assessment workflow: {disputes_open} open disputes, "
+                            "{disputes_upheld} upheld and corrected, {disputes_rejected} "
+                            "rejected; {in_progress} visits in progress; {screenings} "
+                            "screenings.").format(**result["workflow"]))
         if not no_serve:
             console.print(serve_note)
