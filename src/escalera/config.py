@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         default=730, ge=1,
         description="Evidence older than this many days counts as not assessed.",
     )
+    dispute_window_days: int = Field(
+        default=30, ge=0,
+        description="Days after an assessment becomes final during which the firm may "
+        "dispute it.",
+    )
     lang: str = Field(default="es", pattern="^(es|en)$", description="Interface language.")
     min_group_size: int = Field(
         default=MIN_GROUP_SIZE,

@@ -9,6 +9,7 @@ import typer
 from typer.exceptions import TyperException
 
 from escalera.cli import (
+    assess_cmd,
     catalog_cmd,
     data_cmd,
     demo_cmd,
@@ -59,6 +60,7 @@ def build_app() -> typer.Typer:
     demo_cmd.register(app)
     ladder_cmd.register(app)
     data_cmd.register(app)
+    assess_cmd.register(app)
     report_cmd.register(app)
     return app
 
