@@ -13,7 +13,7 @@ from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.firms import Firm, Role
 from escalera.domain.ids import firm_id_from_int
 from escalera.errors import NotFound
-from escalera.services.certificates import firm_certificates
+from escalera.services.certificates import certificate_counts, firm_certificates
 from escalera.services.firm_view import show_firm
 from escalera.services.visits import recommend_visits
 from escalera.store.evidence import insert_assessment
@@ -120,3 +120,17 @@ def test_visits_respect_the_limit_and_unknown_firms_fail(network: Session,
     assert len(recommend_visits(network, catalog, TALLER, ON, STALE, limit=1).visits) == 1
     with pytest.raises(NotFound):
         recommend_visits(network, catalog, firm_id_from_int(9999), ON, STALE)
+
+
+def test_certificate_counts_column_wise(session: Session, catalog: Catalog) -> None:
+    insert_firms(session, [_firm(STAR, "Ajalpan", "Puebla", ("jeans",), True),
+                           _firm(TALLER, "Tehuacán", "Puebla", ("jeans",), False)])
+    _assess(session, "A-1", STAR, dt.date(2025, 1, 10), TIER_1)
+    _assess(session, "A-2", TALLER, dt.date(2026, 3, 1), TIER_3)
+    counts = {(r["ladder"], r["level"]): (r["valid"], r["expired"])
+              for r in certificate_counts(session, catalog, ON, STALE).iter_rows(named=True)}
+    assert counts[("buyer_tiers", "tier_3")] == (2, 0)
+    assert counts[("buyer_tiers", "tier_2")] == (1, 0)
+    assert counts[("buyer_tiers", "tier_1")] == (0, 1)  # 12 months from January 2025
+    assert counts[("regional_state_iso", "state")] == (1, 0)  # 24 months
+    assert counts[("regional_state_iso", "iso9001_like")] == (0, 0)  # never attained
