@@ -194,3 +194,12 @@ def test_quarters_and_windows() -> None:
         parse_dimensions("region,colour")
     with pytest.raises(ValueError):
         parse_dimensions("region,region")
+
+
+def test_no_observations_give_empty_tables() -> None:
+    registry, obs = random_network(1, firms=10)
+    empty = obs.clear()
+    result = benchmark(empty, firm_groups(registry), DIRECTIONS, ["region"],
+                       Window("x", START, START), 5)
+    assert result.stats.is_empty() and result.positions.is_empty()
+    assert "p90" in result.stats.columns

@@ -102,7 +102,7 @@ def last_per_key(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     tied = marked.filter("__tie").get_column("__h")
     latest = marked.filter(pl.col("__last") & ~pl.col("__tie")).select(*columns, "__h")
     if tied.len():
-        settled = _exact_latest(marked.filter(pl.col("__h").is_in(tied)), keys)
+        settled = _exact_latest(marked.filter(pl.col("__h").is_in(tied.implode())), keys)
         latest = pl.concat([latest, settled.with_columns(
             pl.struct(list(keys)).hash().alias("__h")).select(latest.columns)])
     if latest.get_column("__h").n_unique() != latest.height:  # a hash collision
@@ -179,7 +179,7 @@ class Benchmark:
         """One firm's position per metric: its value, date and percentile rank next to its
         group's statistics (no row for a metric it lacks or whose group is suppressed)."""
         rows = self._registry.filter(pl.col(FIRM_ID) == firm_id).get_column("__row")
-        mine = self._decode(self._coded.filter(pl.col("__row").is_in(rows)))
+        mine = self._decode(self._coded.filter(pl.col("__row").is_in(rows.implode())))
         keys = [*self.by, ITEM]
         return mine.join(self.stats, on=keys, how="inner", suffix="_group").sort(ITEM)
 
@@ -257,7 +257,7 @@ def _latest_coded(observations: pl.DataFrame | pl.LazyFrame, items: Sequence[str
     latest = marked.filter(pl.col("__last") & ~pl.col("__tie"))
     tied_keys = marked.filter("__tie").get_column("__key")
     if tied_keys.len():  # same firm, metric and day: the larger assessment id wins
-        tied = marked.filter(pl.col("__key").is_in(tied_keys))
+        tied = marked.filter(pl.col("__key").is_in(tied_keys.implode()))
         ids = filtered.select("__obs", "assessment_id").join(tied.select("__obs"), on="__obs")
         settled = (tied.join(ids, on="__obs").sort("__key", "assessment_id")
                    .group_by("__key").last())
@@ -270,9 +270,12 @@ def _coded_statistics(latest: pl.DataFrame, higher: Sequence[bool], periods: boo
     """:func:`group_statistics` on integer codes: group statistics keyed by
     ``__gc, __item[, __pc]`` and per-firm ``n`` and percentile rank."""
     if latest.is_empty():
-        empty = latest.with_columns(pl.lit(0, pl.UInt32).alias(GROUP_SIZE),
-                                    pl.lit(None, pl.Float64).alias(RANK))
-        return empty.select("__gc", "__item", "__pc", GROUP_SIZE), empty
+        positions = latest.with_columns(pl.lit(0, pl.UInt32).alias(GROUP_SIZE),
+                                        pl.lit(None, pl.Float64).alias(RANK))
+        stats = pl.DataFrame(schema={
+            "__gc": pl.UInt32, "__item": pl.UInt64, "__pc": pl.Int64, "__higher": pl.Boolean,
+            GROUP_SIZE: pl.UInt32, **dict.fromkeys(QUANTILES, pl.Float64)})
+        return stats, positions
     pc0 = int(latest.get_column("__pc").min()) if periods else 0  # type: ignore[arg-type]
     npc = int(latest.get_column("__pc").max()) - pc0 + 1 if periods else 1  # type: ignore[arg-type]
     nitems = len(higher)

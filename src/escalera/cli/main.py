@@ -10,6 +10,7 @@ from typer.exceptions import TyperException
 
 from escalera.cli import (
     assess_cmd,
+    bench_cmd,
     catalog_cmd,
     data_cmd,
     demo_cmd,
@@ -60,6 +61,7 @@ def build_app() -> typer.Typer:
     demo_cmd.register(app)
     ladder_cmd.register(app)
     data_cmd.register(app)
+    bench_cmd.register(app)
     assess_cmd.register(app)
     report_cmd.register(app)
     return app

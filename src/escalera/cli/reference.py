@@ -34,9 +34,15 @@ def _param_line(param: Any) -> str:
 
 def _walk(command: Any, path: list[str], out: list[str]) -> None:
     if isinstance(command, TyperGroup):
+        if any(p.name != "help" for p in command.params):  # a group that runs by itself
+            _describe(command, path, out)
         for name in sorted(command.commands):
             _walk(command.commands[name], [*path, name], out)
         return
+    _describe(command, path, out)
+
+
+def _describe(command: Any, path: list[str], out: list[str]) -> None:
     out.append(f"\n## `{' '.join(path)}`\n")
     if command.help:
         out.append(command.help.strip().split("\n\n")[0])
