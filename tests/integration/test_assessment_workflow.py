@@ -241,7 +241,7 @@ def test_follow_up_covers_exactly_what_was_unmet(
                         assessed_on=later, assessor="Ing. Ruiz",
                         values={(P, "kanban_jit"): 1.0}, today=TODAY, now=NOW)
     assert set(follow.missing) == unmet - {(P, "kanban_jit")}
-    with pytest.raises(svc.IncompleteAssessment, match="follow_up must measure"):
+    with pytest.raises(svc.IncompleteAssessment, match="must measure every item"):
         svc.submit(session, catalog, follow.id)
     svc.record(session, catalog, follow.id, {i: values[i] for i in follow.missing})
     assert svc.submit(session, catalog, follow.id).status is S.SUBMITTED

@@ -82,7 +82,10 @@ def test_illegal_transition_reads_in_spanish() -> None:
     try:
         with pytest.raises(IllegalTransition) as info:
             check_transition(S.FINAL, S.DRAFT)
-        assert "no puede pasar de final a draft" in str(info.value)
+        assert "no puede pasar de final a borrador" in str(info.value)
+        with pytest.raises(IllegalTransition) as info:
+            check_transition(S.DRAFT, S.FINAL)
+        assert "(desde borrador puede pasar a: enviada)" in str(info.value)
     finally:
         set_language("en")
 
@@ -164,6 +167,7 @@ def test_diagnostic_covers_every_item_the_ladders_use(catalog: Catalog) -> None:
             assert {(M, r.metric) for r in standard.metrics} <= set(items)
             assert {(P, r.practice) for r in standard.practices} <= set(items)
     assert len(items) == len(set(items))
+    assert diagnostic_items(catalog, dt.date(1990, 1, 1))  # before every standard version
     assert scope(catalog, Stage.DIAGNOSTIC, TODAY) == items
     assert scope(catalog, Stage.RANDOM_INSPECTION, TODAY) == quality_items(catalog)
     assert scope(catalog, Stage.SCREENING, TODAY) == ()

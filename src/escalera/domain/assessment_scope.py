@@ -1,6 +1,7 @@
 """Which metrics and practices each kind of visit must measure.
 
-- diagnostic: every metric and practice a ladder's standard in force asks for;
+- diagnostic: every metric and practice a ladder's standard in force asks for (for a visit
+  dated before any version, the first version);
 - follow_up: the requirements left unmet at the firm's previous final assessment, judged by
   the evaluator as of that assessment's date;
 - random_inspection: the quality metrics buyers' inspectors check on a lot;
@@ -14,6 +15,7 @@ import datetime as dt
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import DEFAULT_STALE_AFTER_DAYS, Status, evaluate_firm
 from escalera.domain.evidence import Evidence, ItemKind, Stage
+from escalera.domain.standards import Level, StandardVersion
 
 Item = tuple[ItemKind, str]
 QUALITY_METRICS = ("defect_rate_pct", "lot_acceptance_rate_pct", "defects_per_hundred_units")
@@ -24,7 +26,7 @@ def diagnostic_items(catalog: Catalog, on: dt.date) -> tuple[Item, ...]:
     used: set[Item] = set()
     for ladder in catalog.ladders:
         for level in ladder.levels:
-            standard = level.standard_on(on)
+            standard = _version_near(level, on)
             used.update((ItemKind.METRIC, r.metric) for r in standard.metrics)
             used.update((ItemKind.PRACTICE, r.practice) for r in standard.practices)
     return _in_catalog_order(catalog, used)
@@ -64,6 +66,18 @@ def scope(catalog: Catalog, stage: Stage, on: dt.date, previous: Evidence | None
     if stage is Stage.RANDOM_INSPECTION:
         return quality_items(catalog)
     return ()
+
+
+def _version_near(level: Level, on: dt.date) -> StandardVersion:
+    """The version in force on ``on``; for a visit dated outside every version (an old
+    visit entered late), the latest version begun by then, else the first one."""
+    begun = [v for v in level.versions if v.effective_from <= on]
+    in_force = [v for v in begun if v.in_force(on)]
+    if in_force:
+        return in_force[0]
+    if begun:
+        return max(begun, key=lambda v: v.effective_from)
+    return min(level.versions, key=lambda v: v.effective_from)
 
 
 def _in_catalog_order(catalog: Catalog, items: set[Item]) -> tuple[Item, ...]:

@@ -44,15 +44,30 @@ EDITABLE = frozenset({S.DRAFT})
 DEFAULT_DISPUTE_WINDOW_DAYS = 30
 
 
-class IllegalTransition(EscaleraError):
+class LifecycleError(EscaleraError):
+    """An error naming statuses, which read in the interface language when shown."""
+
+    def __str__(self) -> str:
+        from escalera.i18n import gettext  # late: the domain stays free of interface state
+
+        shown = dict(self.params)
+        for key in ("current", "target", "status"):
+            if key in shown:
+                shown[key] = gettext(str(shown[key]))
+        if "allowed" in shown:
+            shown["allowed"] = ", ".join(gettext(s) for s in str(shown["allowed"]).split(", "))
+        return gettext(self.message).format(**shown)
+
+
+class IllegalTransition(LifecycleError):
     """An assessment was asked to move to a status its life-cycle does not allow."""
 
 
-class NotEditable(EscaleraError):
+class NotEditable(LifecycleError):
     """Values of an assessment that is no longer a draft were to be changed."""
 
 
-class DisputeRefused(EscaleraError):
+class DisputeRefused(LifecycleError):
     """A dispute cannot be opened or resolved (wrong status, window closed, already open)."""
 
 

@@ -106,6 +106,11 @@ FIRM_COLUMNS: tuple[Column, ...] = (
     C("hosts_visits", T.BOOLEAN, False, "recibe visitas",
       "Whether the firm hosts learning visits: yes or no.",
       "Si la empresa recibe visitas de aprendizaje: sí o no.", "no", "no"),
+    C("founded_on", T.DATE, False, "fecha de fundación",
+      "Founding date, YYYY-MM-DD or DD/MM/YYYY; no assessment can be dated before it. "
+      "Empty: unknown.",
+      "Fecha de fundación, AAAA-MM-DD o DD/MM/AAAA; ninguna evaluación puede ser anterior. "
+      "Vacía: desconocida.", "2009-03-01", "01/03/2009"),
 )
 
 LINK_COLUMNS: tuple[Column, ...] = (

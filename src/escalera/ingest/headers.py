@@ -44,6 +44,9 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "export_regime": ("regimen", "regimen de exportacion", "regimen aduanero",
                           "export regime", "regime"),
         "hosts_visits": ("recibe visitas", "anfitrion", "visitas", "hosts visits", "host"),
+        "founded_on": ("fundacion", "fecha de fundacion", "fecha fundacion", "fundada",
+                       "fundada en", "inicio de operaciones", "founded", "founded on",
+                       "founding date"),
     },
     Kind.LINKS: {
         "source": ("origen", "empresa origen", "empresa de origen", "de", "from", "from firm"),

@@ -148,6 +148,7 @@ def _firm_fields(read: RowReader, row: RawRow) -> dict[str, object]:
     regime = read.choice(row, "export_regime", REGIMES, ExportRegime)
     values["export_regime"] = regime or ExportRegime.DOMESTIC
     values["hosts_visits"] = bool(read.boolean(row, "hosts_visits"))
+    values["founded_on"] = read.date(row, "founded_on")
     return values
 
 

@@ -22,6 +22,7 @@ from escalera.domain.evidence import ItemKind, Stage, latest_evidence
 from escalera.domain.lifecycle import (
     AssessmentStatus,
     DisputeStatus,
+    LifecycleError,
     check_dispute,
     check_editable,
     check_resolution,
@@ -43,7 +44,7 @@ class IncompleteAssessment(EscaleraError):
     """An assessment misses items its stage must measure, or has nothing to follow up."""
 
 
-class CorrectionRefused(EscaleraError):
+class CorrectionRefused(LifecycleError):
     """Only a final assessment without a pending correction can be corrected."""
 
 
@@ -152,8 +153,8 @@ def submit(session: Session, catalog: Catalog, public_id: str, by: str = "",
                    if i not in values]
         if missing:
             raise IncompleteAssessment(
-                N_("a {stage} must measure every item of its scope; missing: {items}"),
-                stage=row.stage, items=", ".join(item for _, item in missing))
+                N_("this visit must measure every item of its scope before it is "
+                   "submitted; missing: {items}"), items=", ".join(item for _, item in missing))
     _move(session, row, S.SUBMITTED, by, _now(now))
     row.submitted_at, row.submitted_by = _now(now), by
     return show(session, catalog, row.public_id, stale_after_days)
