@@ -36,6 +36,7 @@ test: lint typecheck test-sqlite test-postgres
 bench: install
 	$(BIN)/python benchmarks/ladder_eval.py
 	$(BIN)/python benchmarks/demo_generate.py
+	$(BIN)/python benchmarks/bench_refresh.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache escalera.db escalera.db-wal escalera.db-shm

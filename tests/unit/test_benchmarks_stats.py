@@ -203,3 +203,22 @@ def test_no_observations_give_empty_tables() -> None:
                        Window("x", START, START), 5)
     assert result.stats.is_empty() and result.positions.is_empty()
     assert "p90" in result.stats.columns
+
+
+def test_same_day_ties_go_to_the_larger_assessment_id() -> None:
+    registry = pl.DataFrame({
+        "firm_id": [f"F{i}" for i in range(5)], "state": ["Puebla"] * 5,
+        "roles": [["contractor"]] * 5, "products": [["jeans"]] * 5,
+        "employees": pl.Series([5] * 5, dtype=pl.Int64)})
+    day = dt.date(2026, 1, 10)
+    rows = [(f"F{i}", f"A-{i}", day, "metric", "on_time", 80.0 + i) for i in range(5)]
+    rows += [("F0", "A-9", day, "metric", "on_time", 99.0),   # same day, larger id: wins
+             ("F1", "A-0", day, "metric", "on_time", 10.0)]   # same day, smaller id: loses
+    obs = pl.DataFrame(rows, orient="row", schema={
+        "firm_id": pl.String, "assessment_id": pl.String, "observed_on": pl.Date,
+        "kind": pl.String, "item": pl.String, "value": pl.Float64})
+    result = benchmark(obs, firm_groups(registry), {"on_time": Direction.HIGHER}, [],
+                       Window("x", day, day), 5)
+    values = dict(result.positions.select("firm_id", "value").iter_rows())
+    assert values == {"F0": 99.0, "F1": 81.0, "F2": 82.0, "F3": 83.0, "F4": 84.0}
+    assert result.stats["n"].to_list() == [5]

@@ -224,45 +224,52 @@ def _latest_coded(observations: pl.DataFrame | pl.LazyFrame, items: Sequence[str
     One sort of a single 64-bit key (firm row, metric, day) instead of a group-by over
     millions of (firm, metric) groups; same-day ties go to the larger assessment id.
     """
-    filtered = (
-        observations.lazy()
+    source = observations if isinstance(observations, pl.DataFrame) else observations.collect()
+    coded = (
+        source.lazy().with_row_index("__obs")
         .filter(pl.col("kind") == "metric", pl.col(ITEM).is_in(list(items)),
                 pl.col(OBSERVED_ON).is_between(window.start, window.end),
                 pl.col(VALUE).is_not_nan())
-        .with_row_index("__obs")
+        .select("__obs", pl.col(FIRM_ID).hash().alias("__fh"),
+                pl.col(ITEM).cast(pl.Enum(list(items))).to_physical().cast(pl.UInt64)
+                .alias("__item"),
+                pl.col(OBSERVED_ON).cast(pl.Int32).alias("__day"), VALUE)
+        .join(registry.lazy().select("__fh", "__row", "__gc"), on="__fh", how="inner")
         .collect()
     )
-    coded = filtered.select(
-        "__obs", pl.col(FIRM_ID).hash().alias("__fh"),
-        pl.col(ITEM).cast(pl.Enum(list(items))).to_physical().cast(pl.UInt64).alias("__item"),
-        pl.col(OBSERVED_ON).cast(pl.Int32).alias("__day"),
-        _period_code(pl.col(OBSERVED_ON)).alias("__pc"), VALUE,
-    ).join(registry.select("__fh", "__row", "__gc"), on="__fh", how="inner")
     if coded.is_empty():
-        return coded.select("__row", "__gc", "__item", "__pc", "__day", VALUE)
+        return pl.DataFrame(schema={"__row": pl.UInt32, "__gc": pl.UInt32, "__item": pl.UInt64,
+                                    "__pc": pl.Int64, "__day": pl.Int32, VALUE: pl.Float64})
     first_day = int(coded.get_column("__day").min())  # type: ignore[arg-type]
     if (int(coded.get_column("__day").max()) - first_day >= 1 << _DAY_BITS  # type: ignore[arg-type]
             or len(items) >= 1 << _ITEM_BITS):  # pragma: no cover  (359 years, 128 metrics)
         raise RuntimeError("window or metric list too wide for the packed sort key")
     key = (pl.col("__row").cast(pl.UInt64) * (1 << (_DAY_BITS + _ITEM_BITS))
            + pl.col("__item") * (1 << _DAY_BITS) + (pl.col("__day") - first_day).cast(pl.UInt64))
-    coded = coded.with_columns(key.alias("__key")).sort("__key")
+    # Sort only what is needed: firm row, metric and day are read back from the key.
+    ordered = coded.select(key.alias("__key"), "__gc", "__obs", VALUE).sort("__key")
+    day = (pl.col("__key") % (1 << _DAY_BITS)).cast(pl.Int32) + first_day
+    ordered = ordered.with_columns(day.alias("__day"))
+    ordered = ordered.with_columns(_period_code(pl.col("__day").cast(pl.Date)).alias("__pc"))
     pair = pl.col("__key") // (1 << _DAY_BITS)
     last = pair != pair.shift(-1)
     if per_period:
         last = last | (pl.col("__pc") != pl.col("__pc").shift(-1))
     last = last.fill_null(True)
     tie = last & (pl.col("__key") == pl.col("__key").shift(1)).fill_null(False)
-    marked = coded.with_columns(last.alias("__last"), tie.alias("__tie"))
+    marked = ordered.with_columns(last.alias("__last"), tie.alias("__tie"))
     latest = marked.filter(pl.col("__last") & ~pl.col("__tie"))
     tied_keys = marked.filter("__tie").get_column("__key")
     if tied_keys.len():  # same firm, metric and day: the larger assessment id wins
         tied = marked.filter(pl.col("__key").is_in(tied_keys.implode()))
-        ids = filtered.select("__obs", "assessment_id").join(tied.select("__obs"), on="__obs")
-        settled = (tied.join(ids, on="__obs").sort("__key", "assessment_id")
-                   .group_by("__key").last())
+        ids = source.get_column("assessment_id").gather(tied.get_column("__obs"))
+        settled = (tied.with_columns(ids.alias("assessment_id"))
+                   .sort("__key", "assessment_id").group_by("__key").last())
         latest = pl.concat([latest, settled.select(latest.columns)])
-    return latest.select("__row", "__gc", "__item", "__pc", "__day", VALUE)
+    return latest.select(
+        (pl.col("__key") // (1 << (_DAY_BITS + _ITEM_BITS))).cast(pl.UInt32).alias("__row"),
+        "__gc", (pl.col("__key") // (1 << _DAY_BITS) % (1 << _ITEM_BITS)).alias("__item"),
+        "__pc", "__day", VALUE)
 
 
 def _coded_statistics(latest: pl.DataFrame, higher: Sequence[bool], periods: bool
