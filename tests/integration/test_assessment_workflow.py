@@ -303,3 +303,24 @@ def test_the_founding_date_is_stored(session: Session, firm: str) -> None:
     from escalera.store.firms import get_firm
 
     assert get_firm(session, firm).founded_on == dt.date(2010, 5, 1)
+
+
+def test_a_taken_public_id_is_skipped_not_an_error(
+        session: Session, catalog: Catalog, firm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two assessors creating visits of the same day at once: the second takes the next id."""
+    if session.get_bind().dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer; ids are retried on PostgreSQL")
+    first = svc.create(session, catalog, firm_id=firm, stage=Stage.DIAGNOSTIC,
+                       assessed_on=DAY, assessor="Ing. Ruiz", today=TODAY, now=NOW)
+    real = svc.repo.next_public_id
+    calls: list[str] = []
+
+    def stale_then_real(db: Session, day: dt.date) -> str:
+        calls.append(day.isoformat())
+        return first.id if len(calls) == 1 else real(db, day)  # as a concurrent reader saw
+
+    monkeypatch.setattr(svc.repo, "next_public_id", stale_then_real)
+    second = svc.create(session, catalog, firm_id=firm, stage=Stage.DIAGNOSTIC,
+                        assessed_on=DAY, assessor="Ing. Ruiz", today=TODAY, now=NOW)
+    assert len(calls) == 2 and second.id != first.id
+    assert svc.show(session, catalog, first.id).status is S.DRAFT

@@ -315,14 +315,15 @@ def show(session: Session, catalog: Catalog, public_id: str,
 def _insert(session: Session, firm_row: int, stage: Stage, assessed_on: dt.date,
             assessor: str, notes: str, values: Values, by: str, now: dt.datetime,
             supersedes: AssessmentRow | None = None) -> AssessmentRow:
-    row = AssessmentRow(
-        public_id=repo.next_public_id(session, assessed_on), firm_id=firm_row,
-        stage=str(stage), assessed_on=assessed_on, assessor=assessor, status=str(S.DRAFT),
-        origin={"kind": "form", "ref": by or assessor}, notes=notes,
-        version=1 if supersedes is None else supersedes.version + 1,
-        supersedes_id=None if supersedes is None else supersedes.id)
-    session.add(row)
-    session.flush()
+    def make(public_id: str) -> AssessmentRow:
+        return AssessmentRow(
+            public_id=public_id, firm_id=firm_row, stage=str(stage), assessed_on=assessed_on,
+            assessor=assessor, status=str(S.DRAFT),
+            origin={"kind": "form", "ref": by or assessor}, notes=notes,
+            version=1 if supersedes is None else supersedes.version + 1,
+            supersedes_id=None if supersedes is None else supersedes.id)
+
+    row = repo.add_with_public_id(session, assessed_on, make)
     repo.put_values(session, row.id, values)
     note = "" if supersedes is None else supersedes.public_id  # the version it corrects
     repo.add_status_change(session, row.id, "", str(S.DRAFT), now, by or assessor, note)

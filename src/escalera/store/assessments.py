@@ -4,9 +4,11 @@ screening answers and versions. Translates rows to plain records; no commits her
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalera.domain.evidence import ItemKind
@@ -47,6 +49,34 @@ def next_public_id(session: Session, day: dt.date) -> str:
                             .where(AssessmentRow.public_id.like(prefix + "%")))
     numbers = [int(t[len(prefix):]) for t in taken if t[len(prefix):].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:08d}"
+
+
+ID_ATTEMPTS = 5
+
+
+def add_with_public_id(session: Session, day: dt.date,
+                       make: Callable[[str], AssessmentRow]) -> AssessmentRow:
+    """Add the row ``make`` builds for a fresh public id of ``day``.
+
+    On PostgreSQL two assessors creating visits of the same day at once may pick the same
+    number; a savepoint lets the second take the next one. SQLite has one writer and the
+    pysqlite driver mishandles savepoints, so there the row is simply added.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        row = make(next_public_id(session, day))
+        session.add(row)
+        session.flush()
+        return row
+    for attempt in range(ID_ATTEMPTS):
+        row = make(next_public_id(session, day))
+        try:
+            with session.begin_nested():
+                session.add(row)
+            return row
+        except IntegrityError:
+            if attempt == ID_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def values_of(session: Session, assessment_row: int) -> Values:
