@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from escalera.cli.main import app
+from escalera.config import Settings
+from escalera.domain.evidence import ItemKind, Stage
+from escalera.domain.firms import Firm, Role
+from escalera.domain.ids import firm_id_from_int
 from escalera.reports.charts import Distribution, position_svg
+from escalera.services.context import AppContext
+from escalera.store.evidence import insert_assessment
+from escalera.store.firms import insert_firms
 
 from .conftest import Workshop
 
@@ -61,3 +69,31 @@ def test_position_chart_marks_the_firm_only_when_it_has_a_value() -> None:
     with_firm, without = position_svg(dist, 86.0), position_svg(dist, None)
     assert with_firm.startswith("<svg") and without.startswith("<svg")
     assert with_firm.count("#c0392b") > without.count("#c0392b")
+
+
+def test_small_peer_groups_are_never_drawn(workshop: Workshop, tmp_path: Path) -> None:
+    html = _report(workshop, tmp_path).read_text(encoding="utf-8")
+    assert "Posición frente a sus pares" in html
+    assert "grupo demasiado pequeño para mostrarse (menos de 5 empresas)" in html
+    position = html[html.index("Posición frente a sus pares"):]
+    assert "<svg" not in position.split("Visitas de aprendizaje")[0]
+
+
+def test_peer_position_is_charted_once_the_group_is_large_enough(workshop: Workshop,
+                                                                 tmp_path: Path) -> None:
+    context = AppContext(Settings(database_url=workshop.url))
+    with context.transaction() as session:
+        for n in range(5):
+            peer = firm_id_from_int(5000 + n)
+            insert_firms(session, [Firm(id=peer, name=f"Taller {n}", roles=(Role.CONTRACTOR,),
+                                        state="Puebla", municipality="Tehuacán",
+                                        products=("jeans",))])
+            insert_assessment(session, public_id=f"A-20260401-{n:04d}", firm_id=peer,
+                              stage=Stage.DIAGNOSTIC, assessed_on=dt.date(2026, 4, 1),
+                              assessor="Ing. Ruiz",
+                              values={(ItemKind.METRIC, "on_time_delivery_pct"): 80.0 + n})
+    context.engine.dispose()
+    html = _report(workshop, tmp_path).read_text(encoding="utf-8")
+    position = html[html.index("Posición frente a sus pares"):].split("Visitas de")[0]
+    assert position.count("<svg") == 1  # on-time delivery only: 6 firms have a value
+    assert "grupo demasiado pequeño" in position  # the other metrics stay hidden

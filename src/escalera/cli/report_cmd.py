@@ -42,7 +42,8 @@ def register(app: typer.Typer) -> None:
         try:
             with context.transaction() as session:
                 report = build_firm_report(session, context.catalog, firm_id, parse_day(on),
-                                           context.settings.stale_after_days)
+                                           context.settings.stale_after_days,
+                                           context.settings.min_group_size)
             stem = (_("report") + "_" + parse_firm_id(firm_id)).replace("-", "")
             target = output or Path(f"{stem}.{'pdf' if pdf else 'html'}")
             if pdf:

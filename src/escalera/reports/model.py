@@ -49,7 +49,6 @@ class BenchmarkRow:
     metric: str
     unit: str
     value: str
-    group: str
     n: int | None
     percentile: str
     chart_svg: str | None  # None when the group is suppressed or the firm has no value

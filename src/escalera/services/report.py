@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from escalera.analytics.confidentiality import MIN_GROUP_SIZE
 from escalera.catalog import catalog_digest
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.certificates import LadderCertification
@@ -22,13 +25,16 @@ from escalera.domain.firms import Role
 from escalera.domain.products import product_label
 from escalera.domain.visits import VisitRecommendation
 from escalera.i18n import _, current_language
+from escalera.reports.charts import Distribution, position_svg
 from escalera.reports.model import (
+    BenchmarkRow,
     CertificateView,
     FirmReport,
     GapRow,
     LadderSection,
     VisitView,
 )
+from escalera.services.benchmarks import firm_benchmark
 from escalera.services.firm_view import FirmView, show_firm
 
 
@@ -166,8 +172,56 @@ def firm_report_from_view(view: FirmView, catalog: Catalog) -> FirmReport:
     )
 
 
+def _size_label(band: str) -> str:
+    return {"micro": _("micro (up to 10 employees)"), "small": _("small (11-50 employees)"),
+            "medium": _("medium (51-250 employees)"), "large": _("large (over 250 employees)"),
+            }.get(band, _("size unknown"))
+
+
+def _peer_group_text(position: dict[str, Any]) -> str:
+    group = position["peer_group"]
+    if group is None:
+        return _("Only producers are compared with peers.")
+    lang = current_language()
+    parts = [group.get("region") or "—", product_label(group.get("product") or "—", lang),
+             _size_label(group.get("size_band") or "unknown")]
+    window = position["window"]
+    return _("Peers: producers in {group}; latest values from {start} to {end}. Groups of "
+             "fewer than {k} firms are never shown.").format(
+        group=" · ".join(parts), start=window["from"], end=window["to"],
+        k=position["min_group_size"])
+
+
+def _benchmark_row(catalog: Catalog, entry: dict[str, Any], k: int) -> BenchmarkRow:
+    lang = current_language()
+    metric = catalog.metric(entry["metric"])
+    group, value = entry["group"], entry["value"]
+    chart, note = None, ""
+    if group is not None:
+        chart = position_svg(Distribution(p10=group["p10"], p25=group["p25"],
+                                          median=group["median"], p75=group["p75"],
+                                          p90=group["p90"], best=group["best"]), value)
+    elif entry["status"] == "suppressed":
+        note = _("group too small to show (fewer than {k} firms)").format(k=k)
+    else:
+        note = _("no current value")
+    rank = entry["percentile_rank"]
+    return BenchmarkRow(metric=metric.name.get(lang), unit=metric.unit_label(lang),
+                        value=number(value),
+                        n=None if group is None else int(group["n"]),
+                        percentile="—" if rank is None else f"{rank:.0f}",
+                        chart_svg=chart, note=note)
+
+
 def build_firm_report(session: Session, catalog: Catalog, firm_id: str, on: dt.date,
-                      stale_after_days: int) -> FirmReport:
+                      stale_after_days: int, min_group_size: int = MIN_GROUP_SIZE
+                      ) -> FirmReport:
     """Everything the firm report shows, worded in the current language."""
     view = show_firm(session, catalog, firm_id, on, stale_after_days)
-    return firm_report_from_view(view, catalog)
+    report = firm_report_from_view(view, catalog)
+    position = firm_benchmark(session, catalog, view.firm.id, on,
+                              stale_after_days=stale_after_days,
+                              min_group_size=min_group_size)
+    rows = [] if position["peer_group"] is None else [
+        _benchmark_row(catalog, entry, min_group_size) for entry in position["metrics"]]
+    return replace(report, benchmarks=rows, benchmark_group=_peer_group_text(position))
