@@ -18,6 +18,7 @@ from rich.table import Table
 
 from escalera.cli.common import app_context, console, print_json
 from escalera.cli.firm_cmd import parse_day
+from escalera.domain.products import product_label
 from escalera.errors import N_, EscaleraError
 from escalera.i18n import _, current_language
 from escalera.services import benchmarks as service
@@ -47,8 +48,8 @@ def _headers() -> dict[str, str]:
 
 def _label(column: str, value: Any) -> str:
     """A cell as text: group keys in words, numbers with one decimal."""
-    if column == "product" and value == "":
-        return _("(no product)")
+    if column == "product":
+        return product_label(value, current_language()) if value else _("(no product)")
     if column == "size_band":
         return {"micro": _("micro"), "small": _("small"), "medium": _("medium"),
                 "large": _("large"), "unknown": _("unknown size")}.get(value, str(value))
@@ -140,6 +141,12 @@ def _period_option() -> Any:
                                "as 2026Q3."))
 
 
+def _period(result: dict[str, Any]) -> str:
+    """The window of a table in words: a quarter, or "latest values"."""
+    label = str(result["window"]["period"])
+    return _("latest values") if label == "latest" else label
+
+
 def _metric_name(context: AppContext, metric: str) -> str:
     return context.catalog.metric(metric).name.get(current_language())
 
@@ -175,7 +182,7 @@ def register(app: typer.Typer) -> None:
 
         def render() -> None:
             title = (f"{_metric_name(context, result['metric'])} ({result['unit']}) · "
-                     f"{result['window']['period']}")
+                     f"{_period(result)}")
             console.print(_table(title, result["rows"], [*result["by"], *TABLE_COLUMNS]))
             _footer(result)
 
@@ -202,7 +209,7 @@ def register(app: typer.Typer) -> None:
         def render() -> None:
             name = context.catalog.practice(result["practice"]).name.get(current_language())
             columns = [*result["by"], "n", "share_0", "share_1", "share_2", "share_3"]
-            console.print(_table(f"{name} · {result['window']['period']}", result["rows"],
+            console.print(_table(f"{name} · {_period(result)}", result["rows"],
                                  columns))
             _footer(result)
 
