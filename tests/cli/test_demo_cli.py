@@ -33,6 +33,8 @@ def test_json_summary_and_level_distribution(url: str) -> None:
     tiers = data["ladders"]["buyer_tiers"]
     assert set(tiers["levels"]) == {"tier_3", "tier_2", "tier_1"}
     assert data["producers"] + data["excluded_non_producers"] == 200
+    assert data["certificates"]["valid"] > 0 and "expired" in data["certificates"]
+    assert set(data["workflow"]) >= {"disputes_open", "in_progress", "screenings"}
     assert sum(tiers["levels"].values()) + tiers["below_first_level"] + tiers[
         "not_assessed"] == data["producers"]
     assert "serve" not in data

@@ -18,6 +18,7 @@ from escalera.demo.writer import WriteSummary, write_parquet
 from escalera.domain.catalog_model import Catalog
 from escalera.errors import EscaleraError
 from escalera.i18n import _, current_language
+from escalera.services.certificates import certificate_counts
 from escalera.services.demo import RegistryNotEmpty, seed_demo
 from escalera.services.ladder_stats import ladder_stats
 
@@ -132,6 +133,11 @@ def register(app: typer.Typer) -> None:
             with context.transaction() as session:
                 stats = ladder_stats(session, context.catalog, reference,
                                      context.settings.stale_after_days)
+                certificates = certificate_counts(session, context.catalog, reference,
+                                                  context.settings.stale_after_days)
+            result["certificates"] = {
+                "valid": int(certificates["valid"].sum()),
+                "expired": int(certificates["expired"].sum())}
             result["ladders"] = stats["ladders"]
             result["producers"] = stats["firms"]
             result["excluded_non_producers"] = stats["excluded_non_producers"]
@@ -151,6 +157,9 @@ def register(app: typer.Typer) -> None:
         if stats is not None:
             _render_stats(stats, context.catalog)
         console.print(_summary_line(summary, seconds))
+        if "certificates" in result:
+            console.print(_("Level certificates: {valid} valid, {expired} expired.").format(
+                **result["certificates"]))
         if "workflow" in result:
             console.print(_("Assessment workflow: {disputes_open} open disputes, "
                             "{disputes_upheld} upheld and corrected, {disputes_rejected} "
