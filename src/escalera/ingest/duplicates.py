@@ -8,6 +8,7 @@ reported for a person to confirm; nothing is ever merged.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class FirmRef:
     municipality: str
     file: str = ""
     row: int | None = None
+    founded_on: dt.date | None = None  # bounds the dates of its assessments
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,9 @@ ASSESSMENT_COLUMNS: tuple[Column, ...] = (
     C("firm_id", T.FIRM_REF, True, "empresa", "Firm id (or exact name) assessed.",
       "Clave (o nombre exacto) de la empresa evaluada.", EXAMPLE_FIRM, EXAMPLE_FIRM),
     C("date", T.DATE, True, "fecha", "Visit date, YYYY-MM-DD or DD/MM/YYYY; not in the "
-      "future.", "Fecha de la visita, AAAA-MM-DD o DD/MM/AAAA; no futura.",
+      "future nor before the firm's founding date.",
+      "Fecha de la visita, AAAA-MM-DD o DD/MM/AAAA; no futura ni anterior a la fundación de "
+      "la empresa.",
       "2024-05-14", "14/05/2024"),
     C("stage", T.CHOICE, True, "etapa",
       "screening, diagnostic, follow_up or random_inspection.",

@@ -166,8 +166,11 @@ class FirmIndex:
                  rejected_names: dict[str, FirmRef]) -> None:
         self.ids = set()
         self.names: dict[str, set[str]] = defaultdict(set)
+        self.founded: dict[str, dt.date] = {}  # firms whose founding date is known
         for firm in firms:
             self.ids.add(firm.id)
+            if firm.founded_on is not None:
+                self.founded[firm.id] = firm.founded_on
             self.names[normalise_name(firm.name)].add(firm.id)
         self.rejected, self.rejected_names = rejected, rejected_names
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import ItemKind, Stage
-from escalera.domain.observation_rules import maturity_problem, value_problem
+from escalera.domain.observation_rules import date_problem, maturity_problem, value_problem
 from escalera.i18n import _, current_language
 from escalera.ingest.headers import HeaderMap
 from escalera.ingest.numbers import CellError, Written, as_percent, fractions_column, parse_number
@@ -117,10 +117,17 @@ def _head(read: RowReader, row: RawRow, firms: FirmIndex, today: dt.date) -> _He
     read.longer_than(row, "assessor", 120)
     for name in ("firm_id", "date", "stage"):
         read.required(row, name)
+    firm_id = firms.resolve(read, row, "firm_id")
+    day = read.date(row, "date", today)
+    founded = firms.founded.get(firm_id or "")
+    if day is not None and date_problem(day, today, founded) is not None:
+        read.fail(row, "date", "before_founding", _(
+            "before the firm was founded ({founded})").format(founded=founded))
+        day = None
     return _Head(
         assessment_id=read.text(row, "assessment_id"),
-        firm_id=firms.resolve(read, row, "firm_id"),
-        date=read.date(row, "date", today),
+        firm_id=firm_id,
+        date=day,
         stage=read.choice(row, "stage", STAGES, Stage),
         assessor=read.text(row, "assessor"),
         status=read.choice(row, "status", STATUSES, sorted(set(STATUSES.values()))) or "final",

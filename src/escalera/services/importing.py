@@ -132,7 +132,7 @@ def _load(item: ImportFile, catalog: Catalog, mapping: Mapping[str, str | None] 
 
 def _known(session: Session) -> Known:
     return Known(
-        firms=[FirmRef(i, n, s, m) for i, n, s, m in stored_firms(session)],
+        firms=[FirmRef(i, n, s, m, founded_on=f) for i, n, s, m, f in stored_firms(session)],
         assessment_ids=stored_assessment_ids(session),
         link_keys=stored_link_keys(session),
     )
@@ -167,8 +167,8 @@ def _validate(tables: list[tuple[ImportFile, RawTable, HeaderMap]], catalog: Cat
             firms = validate_firms(table, header_map, known)
             report.errors.extend(firms.errors)
             out.firms = [f for _n, f in firms.items]
-            new_refs.extend(FirmRef(f.id, f.name, f.state, f.municipality, table.file, n)
-                            for n, f in firms.items)
+            new_refs.extend(FirmRef(f.id, f.name, f.state, f.municipality, table.file, n,
+                                    f.founded_on) for n, f in firms.items)
             _remember_rejected(table, header_map, {e.row for e in firms.errors}, rejected,
                                rejected_names)
             continue

@@ -19,10 +19,11 @@ from escalera.store.tables import (
 )
 
 
-def stored_firms(session: Session) -> list[tuple[str, str, str, str]]:
-    """(public id, name, state, municipality) of every stored firm."""
-    stmt = select(FirmRow.public_id, FirmRow.name, FirmRow.state, FirmRow.municipality)
-    return [(a, b, c, d) for a, b, c, d in session.execute(stmt)]
+def stored_firms(session: Session) -> list[tuple[str, str, str, str, dt.date | None]]:
+    """(public id, name, state, municipality, founding date) of every stored firm."""
+    stmt = select(FirmRow.public_id, FirmRow.name, FirmRow.state, FirmRow.municipality,
+                  FirmRow.founded_on)
+    return [(a, b, c, d, e) for a, b, c, d, e in session.execute(stmt)]
 
 
 def stored_assessment_ids(session: Session) -> set[str]:
