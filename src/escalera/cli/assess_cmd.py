@@ -11,8 +11,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from escalera.cli.common import app_context, console, print_json
-from escalera.cli.firm_cmd import parse_day
+from escalera.cli.common import (
+    app_context,
+    console,
+    firm_id_argument,
+    json_option,
+    parse_day,
+    print_json,
+)
 from escalera.domain.assessment_scope import Item
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import ItemKind, Stage
@@ -36,7 +42,6 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help=_("Assessments: screening, diagnostic, follow-up and random "
                                "inspection, from draft to final."), no_args_is_help=True)
     app.add_typer(group, name="assess")
-    json_help = _("Print JSON.")
     by_help = _("Who does this (name), for the history.")
     id_help = _("Assessment id, e.g. A-20261127-00000001.")
     pairs_help = _("Values as item=value: a metric or practice id or name, e.g. "
@@ -46,7 +51,7 @@ def register(app: typer.Typer) -> None:
                                       "values."))
     def create(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        firm_id: str = firm_id_argument(),
         stage: Stage = typer.Option(..., "--stage", help=_("Kind of visit.")),
         date: str = typer.Option(None, "--date",
                                  help=_("Date of the visit (YYYY-MM-DD); default today.")),
@@ -54,7 +59,7 @@ def register(app: typer.Typer) -> None:
         value: list[str] = typer.Option([], "--value", help=pairs_help),
         notes: str = typer.Option("", "--notes", help=_("Evidence notes.")),
         by: str = typer.Option("", "--by", help=by_help),
-        json_out: bool = typer.Option(False, "--json", help=json_help),
+        json_out: bool = json_option(),
     ) -> None:
         context = app_context(ctx)
         values = parse_values(context.catalog, value)
@@ -71,7 +76,7 @@ def register(app: typer.Typer) -> None:
         assessment_id: str = typer.Argument(..., help=id_help),
         pairs: list[str] = typer.Argument(None, help=pairs_help),
         notes: str = typer.Option(None, "--notes", help=_("Replace the evidence notes.")),
-        json_out: bool = typer.Option(False, "--json", help=json_help),
+        json_out: bool = json_option(),
     ) -> None:
         context = app_context(ctx)
         values = parse_values(context.catalog, pairs or [])
@@ -84,7 +89,7 @@ def register(app: typer.Typer) -> None:
     def submit(ctx: typer.Context,
                assessment_id: str = typer.Argument(..., help=id_help),
                by: str = typer.Option("", "--by", help=by_help),
-               json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+               json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.submit(session, context.catalog, assessment_id, by,
@@ -95,7 +100,7 @@ def register(app: typer.Typer) -> None:
     def review(ctx: typer.Context,
                assessment_id: str = typer.Argument(..., help=id_help),
                by: str = typer.Option("", "--by", help=by_help),
-               json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+               json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.review(session, context.catalog, assessment_id, by)
@@ -106,7 +111,7 @@ def register(app: typer.Typer) -> None:
     def finalise(ctx: typer.Context,
                  assessment_id: str = typer.Argument(..., help=id_help),
                  by: str = typer.Option("", "--by", help=by_help),
-                 json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+                 json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.finalise(session, context.catalog, assessment_id, by)
@@ -118,7 +123,7 @@ def register(app: typer.Typer) -> None:
                   assessment_id: str = typer.Argument(..., help=id_help),
                   note: str = typer.Option("", "--note", help=_("What to fix.")),
                   by: str = typer.Option("", "--by", help=by_help),
-                  json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+                  json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.send_back(session, context.catalog, assessment_id, by, note)
@@ -129,7 +134,7 @@ def register(app: typer.Typer) -> None:
     def dispute(ctx: typer.Context,
                 assessment_id: str = typer.Argument(..., help=id_help),
                 reason: str = typer.Option(..., "--reason", help=_("Why the firm disagrees.")),
-                json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+                json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.dispute(session, context.catalog, assessment_id, reason,
@@ -145,7 +150,7 @@ def register(app: typer.Typer) -> None:
                 resolution: str = typer.Option(..., "--resolution",
                                                help=_("The decision and why.")),
                 by: str = typer.Option("", "--by", help=by_help),
-                json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+                json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         outcome = DisputeStatus.UPHELD if upheld else DisputeStatus.REJECTED
         with context.transaction() as session:
@@ -161,7 +166,7 @@ def register(app: typer.Typer) -> None:
         pairs: list[str] = typer.Argument(None, help=pairs_help),
         notes: str = typer.Option(None, "--notes", help=_("Replace the evidence notes.")),
         by: str = typer.Option("", "--by", help=by_help),
-        json_out: bool = typer.Option(False, "--json", help=json_help),
+        json_out: bool = json_option(),
     ) -> None:
         context = app_context(ctx)
         values = parse_values(context.catalog, pairs or [])
@@ -174,7 +179,7 @@ def register(app: typer.Typer) -> None:
                                     "versions."))
     def show(ctx: typer.Context,
              assessment_id: str = typer.Argument(..., help=id_help),
-             json_out: bool = typer.Option(False, "--json", help=json_help)) -> None:
+             json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.show(session, context.catalog, assessment_id,
@@ -186,11 +191,11 @@ def register(app: typer.Typer) -> None:
                                     "assessment."))
     def plan(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        firm_id: str = firm_id_argument(),
         stage: Stage = typer.Option(Stage.FOLLOW_UP, "--stage", help=_("Kind of visit.")),
         on: str = typer.Option(None, "--on",
                                help=_("Date of the visit (YYYY-MM-DD); default today.")),
-        json_out: bool = typer.Option(False, "--json", help=json_help),
+        json_out: bool = json_option(),
     ) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
@@ -214,14 +219,14 @@ def register(app: typer.Typer) -> None:
                                          "proceed to a diagnostic or not now, with reasons."))
     def screening(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        firm_id: str = firm_id_argument(),
         answer: list[str] = typer.Option([], "--answer",
                                          help=_("question=answer: yes/no (sí/no) or 0-3.")),
         date: str = typer.Option(None, "--date",
                                  help=_("Date of the visit (YYYY-MM-DD); default today.")),
         assessor: str = typer.Option(..., "--assessor", help=_("Who assessed the firm.")),
         notes: str = typer.Option("", "--notes", help=_("Evidence notes.")),
-        json_out: bool = typer.Option(False, "--json", help=json_help),
+        json_out: bool = json_option(),
     ) -> None:
         context = app_context(ctx)
         answers = parse_answers(answer)

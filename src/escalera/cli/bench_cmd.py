@@ -16,8 +16,7 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
-from escalera.cli.common import app_context, console, print_json
-from escalera.cli.firm_cmd import parse_day
+from escalera.cli.common import app_context, console, json_option, on_option, parse_day, print_json
 from escalera.domain.products import product_label
 from escalera.errors import N_, EscaleraError
 from escalera.i18n import _, current_language
@@ -117,17 +116,9 @@ def _emit(result: dict[str, Any], json_out: bool, export: Path | None,
         render()
 
 
-def _json_option() -> Any:
-    return typer.Option(False, "--json", help=_("Print JSON."))
-
-
 def _export_option() -> Any:
     return typer.Option(None, "--export",
                         help=_("Also write the rows shown to a .csv or .xlsx file."))
-
-
-def _on_option() -> Any:
-    return typer.Option(None, "--on", help=_("Evaluation date (YYYY-MM-DD); default today."))
 
 
 def _by_option(default: str) -> Any:
@@ -164,8 +155,8 @@ def register(app: typer.Typer) -> None:
                                                             "on_time_delivery_pct.")),
         by: str = _by_option("region"),
         period: str = _period_option(),
-        on: str = _on_option(),
-        json_out: bool = _json_option(),
+        on: str = on_option(),
+        json_out: bool = json_option(),
         export: Path = _export_option(),
     ) -> None:
         """A metric per peer group: firms, percentiles, best and prevailing practice, gap."""
@@ -196,8 +187,8 @@ def register(app: typer.Typer) -> None:
                                                                "final_inspection.")),
         by: str = _by_option("region"),
         period: str = _period_option(),
-        on: str = _on_option(),
-        json_out: bool = _json_option(),
+        on: str = on_option(),
+        json_out: bool = json_option(),
         export: Path = _export_option(),
     ) -> None:
         context = app_context(ctx)
@@ -220,8 +211,8 @@ def register(app: typer.Typer) -> None:
     def firm(
         ctx: typer.Context,
         firm_id: str = typer.Argument(..., help=_("Firm id, e.g. F-XXXX-XXXX-C.")),
-        on: str = _on_option(),
-        json_out: bool = _json_option(),
+        on: str = on_option(),
+        json_out: bool = json_option(),
     ) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
@@ -261,7 +252,7 @@ def register(app: typer.Typer) -> None:
         end: str = typer.Option(None, "--to", help=_("Second date (YYYY-MM-DD); default "
                                                      "today.")),
         by: str = _by_option(""),
-        json_out: bool = _json_option(),
+        json_out: bool = json_option(),
         export: Path = _export_option(),
     ) -> None:
         context = app_context(ctx)
@@ -297,8 +288,8 @@ def register(app: typer.Typer) -> None:
         metric: str = typer.Option(..., "--metric", help=_("Metric id, e.g. "
                                                            "on_time_delivery_pct.")),
         by: str = _by_option("region"),
-        on: str = _on_option(),
-        json_out: bool = _json_option(),
+        on: str = on_option(),
+        json_out: bool = json_option(),
         export: Path = _export_option(),
     ) -> None:
         context = app_context(ctx)

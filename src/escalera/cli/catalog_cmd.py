@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from escalera.catalog import load_catalog
-from escalera.cli.common import console, print_json
+from escalera.cli.common import console, json_option, print_json
 from escalera.i18n import _
 
 
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
     def validate(
         path: Path | None = typer.Argument(None, help=_("Catalog folder or YAML file; "
                                              "default: the packaged catalog.")),
-        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+        json_out: bool = json_option(),
     ) -> None:
         """Load and check a catalog; a broken file is reported with file, line and field."""
         catalog = load_catalog(path)

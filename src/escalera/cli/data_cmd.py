@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
-from escalera.cli.common import app_context, console, err_console, print_json
+from escalera.cli.common import app_context, console, err_console, json_option, print_json
 from escalera.errors import ImportRejected
 from escalera.i18n import _, current_language
 from escalera.ingest.formats import Kind, parse_kind
@@ -38,11 +38,6 @@ def save_mapping_option() -> Any:
     """``--save-mapping``."""
     return typer.Option(None, "--save-mapping",
                         help=_("Save how the headers were read, to reuse with --mapping."))
-
-
-def json_option() -> Any:
-    """``--json``."""
-    return typer.Option(False, "--json", help=_("Print JSON."))
 
 
 @contextmanager

@@ -10,8 +10,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from escalera.cli.common import app_context, console, err_console, print_json
-from escalera.cli.firm_cmd import parse_day
+from escalera.cli.common import (
+    app_context,
+    console,
+    err_console,
+    json_option,
+    parse_day,
+    print_json,
+)
 from escalera.demo.generator import generate_network
 from escalera.demo.workflow import seed_workflow
 from escalera.demo.writer import WriteSummary, write_parquet
@@ -96,7 +102,7 @@ def register(app: typer.Typer) -> None:
                                               "this folder instead of the database.")),
         reset: bool = typer.Option(False, "--reset", help=_("Delete the firms already in the "
                                      "database (and their links and assessments) first.")),
-        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+        json_out: bool = json_option(),
     ) -> None:
         """Seed a synthetic but believable network of Mexican garment producers."""
         context = app_context(ctx)

@@ -9,7 +9,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from escalera.cli.common import app_context, console, print_json
+from escalera.cli.common import (
+    app_context,
+    console,
+    firm_id_argument,
+    json_option,
+    on_option,
+    parse_day,
+    print_json,
+)
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.certificates import Certificate, CertificateStatus, LadderCertification
 from escalera.domain.evaluation import LadderResult, RequirementResult, Status
@@ -33,10 +41,9 @@ def register(app: typer.Typer) -> None:
                                     "and its market segments."))
     def show(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
-        on: str = typer.Option(None, "--on",
-                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
-        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+        firm_id: str = firm_id_argument(),
+        on: str = on_option(),
+        json_out: bool = json_option(),
     ) -> None:
         """A firm's level, gap, segments, certificates and learning visits."""
         context = app_context(ctx)
@@ -54,10 +61,9 @@ def register(app: typer.Typer) -> None:
                                             "expired."))
     def certificates(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
-        on: str = typer.Option(None, "--on",
-                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
-        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+        firm_id: str = firm_id_argument(),
+        on: str = on_option(),
+        json_out: bool = json_option(),
     ) -> None:
         """A firm's level certificates on each ladder."""
         context = app_context(ctx)
@@ -82,12 +88,11 @@ def register(app: typer.Typer) -> None:
                                       "nearest."))
     def visits(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
-        on: str = typer.Option(None, "--on",
-                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
+        firm_id: str = firm_id_argument(),
+        on: str = on_option(),
         limit: int = typer.Option(DEFAULT_VISIT_LIMIT, "--limit", min=1, max=20,
                                   help=_("At most this many host firms.")),
-        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+        json_out: bool = json_option(),
     ) -> None:
         """Learning visits recommended to a firm."""
         context = app_context(ctx)
@@ -102,17 +107,6 @@ def register(app: typer.Typer) -> None:
         _firm_header(firm)
         console.print(_("Evaluated on {day}").format(day=day.isoformat()))
         render_visits(plan, context.catalog)
-
-
-def parse_day(text: str | None) -> dt.date:
-    """A date typed on the command line, or today."""
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(_("expected a date as YYYY-MM-DD, got {value!r}")
-                                 .format(value=text)) from None
 
 
 def _label(catalog: Catalog, kind: ItemKind, item: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from escalera.cli.common import app_context, console, print_json
+from escalera.cli.common import app_context, console, json_option, print_json
 from escalera.i18n import _
 
 
@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("init", help=_("Create the database (or bring its schema up to date)."))
     def init(ctx: typer.Context,
-             json_out: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+             json_out: bool = json_option()) -> None:
         """Create the database (or bring its schema up to date)."""
         context = app_context(ctx)
         _engine = context.engine  # migrates on first use

@@ -8,8 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from escalera.cli.common import app_context, console, print_json
-from escalera.cli.firm_cmd import parse_day
+from escalera.cli.common import app_context, console, json_option, on_option, parse_day, print_json
 from escalera.domain.catalog_model import Catalog
 from escalera.i18n import _, current_language
 from escalera.services.ladder_stats import NO_PRODUCT, ladder_stats
@@ -33,9 +32,8 @@ def register(app: typer.Typer) -> None:
                                      "firm."))
     def stats(
         ctx: typer.Context,
-        on: str = typer.Option(None, "--on",
-                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
-        json_out: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+        on: str = on_option(),
+        json_out: bool = json_option(),
         by: GroupBy = typer.Option(GroupBy.NONE, "--by",
                                    help=_("Also break the counts down by region or "
                                           "product.")),

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from escalera.cli.common import app_context, console
-from escalera.cli.firm_cmd import parse_day
+from escalera.cli.common import app_context, console, firm_id_argument, on_option, parse_day
 from escalera.domain.ids import parse_firm_id
 from escalera.i18n import LANGUAGES, _, current_language, set_language
 from escalera.reports.render import render_html, render_pdf
@@ -24,12 +23,11 @@ def register(app: typer.Typer) -> None:
                                   "segments, position among peers and learning visits."))
     def firm(
         ctx: typer.Context,
-        firm_id: str = typer.Argument(..., help=_("Public firm id, e.g. F-00R2-WZY4-6.")),
+        firm_id: str = firm_id_argument(),
         pdf: bool = typer.Option(False, "--pdf", help=_("Write a PDF instead of HTML.")),
         lang: str = typer.Option(None, "--lang",
                                  help=_("Language of the report: es or en.")),
-        on: str = typer.Option(None, "--on",
-                               help=_("Evaluation date (YYYY-MM-DD); default today.")),
+        on: str = on_option(),
         output: Path = typer.Option(None, "--output", "-o", help=_("File to write.")),
     ) -> None:
         """Write one firm's report (HTML, or PDF with --pdf)."""
