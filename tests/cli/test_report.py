@@ -42,7 +42,7 @@ def test_html_report_in_spanish_shows_level_gap_and_segments(workshop: Workshop,
     assert "Constancia" in html and "vigente" in html and "2028-02-29" in html  # 24 months
     assert "Visitas de aprendizaje recomendadas" in html
     assert "Maquiladora Modelo de Tehuacán" in html and "0 km" in html
-    assert "la empresa anfitriona tiene 98" in html
+    assert "Entregas a tiempo: 98 allá (se requiere 90; usted 86)" in html
 
 
 def test_report_language_option_and_interface_language(workshop: Workshop,

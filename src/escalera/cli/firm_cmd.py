@@ -21,11 +21,11 @@ from escalera.cli.common import (
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.certificates import Certificate, CertificateStatus, LadderCertification
 from escalera.domain.evaluation import LadderResult, RequirementResult, Status
-from escalera.domain.evidence import ItemKind
 from escalera.domain.firms import Firm
 from escalera.domain.products import product_label
 from escalera.domain.visits import DEFAULT_VISIT_LIMIT, GapCovered, VisitGap, VisitRecommendation
 from escalera.i18n import _, current_language
+from escalera.presentation import item_label, number, status_label, visit_reason
 from escalera.services.certificates import firm_certificates
 from escalera.services.firm_view import FirmView, show_firm
 from escalera.services.visits import VisitPlan, recommend_visits
@@ -109,20 +109,12 @@ def register(app: typer.Typer) -> None:
         render_visits(plan, context.catalog)
 
 
-def _label(catalog: Catalog, kind: ItemKind, item: str) -> tuple[str, str]:
-    lang = current_language()
-    if kind == "metric":
-        metric = catalog.metric(item)
-        return metric.name.get(lang), metric.unit_label(lang)
-    return catalog.practice(item).name.get(lang), _("maturity 0-3")
-
-
 def _item_label(catalog: Catalog, req: RequirementResult) -> tuple[str, str]:
-    return _label(catalog, req.kind, req.item)
+    return item_label(catalog, req.kind, req.item)
 
 
 def _gap_label(catalog: Catalog, gap: VisitGap) -> tuple[str, str]:
-    return _label(catalog, gap.kind, gap.item)
+    return item_label(catalog, gap.kind, gap.item)
 
 
 def _requirement_json(catalog: Catalog, req: RequirementResult) -> dict[str, Any]:
@@ -236,13 +228,7 @@ _STATUS_STYLE = {Status.MET: "green", Status.UNMET: "red", Status.NOT_ASSESSED: 
 
 
 def _status_text(status: Status) -> str:
-    labels = {Status.MET: _("met"), Status.UNMET: _("unmet"),
-              Status.NOT_ASSESSED: _("not assessed")}
-    return f"[{_STATUS_STYLE[status]}]{labels[status]}[/]"
-
-
-def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.4g}"
+    return f"[{_STATUS_STYLE[status]}]{status_label(status)}[/]"
 
 
 def _firm_header(firm: Firm) -> None:
@@ -275,13 +261,6 @@ def render_certificates(certification: LadderCertification, catalog: Catalog) ->
     console.print(table)
 
 
-def _reason(catalog: Catalog, covered: GapCovered) -> str:
-    name, _unit = _gap_label(catalog, covered.gap)
-    return _("{requirement}: {host} there (required {required}, yours {current})").format(
-        requirement=name, host=_fmt(covered.host_value), required=_fmt(covered.gap.required),
-        current=_fmt(covered.gap.current))
-
-
 def render_visits(plan: VisitPlan, catalog: Catalog) -> None:
     """A table of recommended learning visits, each with its reasons."""
     title = _("Recommended learning visits")
@@ -298,7 +277,7 @@ def render_visits(plan: VisitPlan, catalog: Catalog) -> None:
         table.add_column(header)
     for visit in plan.visits:
         products = ", ".join(product_label(p, lang) for p in visit.shared_products)
-        reasons = [_reason(catalog, c) for c in visit.covers]
+        reasons = [visit_reason(catalog, c) for c in visit.covers]
         reasons.append(_("shared products: {products}").format(products=products))
         table.add_row(str(visit.rank), f"{visit.host_name}\n{visit.host_id}",
                       ", ".join(p for p in (visit.municipality, visit.state) if p),
@@ -336,8 +315,8 @@ def render(view: FirmView, catalog: Catalog) -> None:
             table.add_column(header)
         for req in result.gap:
             name, unit = _item_label(catalog, req)
-            table.add_row(f"{name} ({unit})", _fmt(req.current), _fmt(req.required),
-                          _fmt(req.distance), _status_text(req.status))
+            table.add_row(f"{name} ({unit})", number(req.current), number(req.required),
+                          number(req.distance), _status_text(req.status))
         console.print(table)
     seg_names = {s.id: s.name.get(lang) for s in catalog.segments}
     now = ", ".join(seg_names[s] for s in ev.reachable_segments) or _("none yet")

@@ -20,11 +20,16 @@ from escalera.domain.evaluation import (
     SegmentResult,
     Status,
 )
-from escalera.domain.evidence import ItemKind
-from escalera.domain.firms import Role
 from escalera.domain.products import product_label
 from escalera.domain.visits import VisitRecommendation
 from escalera.i18n import _, current_language
+from escalera.presentation import (
+    item_label,
+    number,
+    role_label,
+    status_label,
+    visit_reason,
+)
 from escalera.reports.charts import Distribution, position_svg
 from escalera.reports.model import (
     BenchmarkRow,
@@ -38,42 +43,12 @@ from escalera.services.benchmarks import firm_benchmark
 from escalera.services.firm_view import FirmView, show_firm
 
 
-def role_label(role: Role) -> str:
-    """A firm role in the current language (glossary words)."""
-    return {
-        Role.RETAILER: _("retailer"), Role.BRAND: _("brand"),
-        Role.BUYING_AGENT: _("buying agent"), Role.JOBBER: _("jobber"),
-        Role.MANUFACTURER: _("manufacturer"), Role.CONTRACTOR: _("contractor (taller)"),
-        Role.HOME_WORKSHOP: _("home workshop"), Role.INTEGRADORA: _("integradora"),
-        Role.CONSULTANT: _("consultant"), Role.AGENCY: _("agency"),
-    }[role]
-
-
-def number(value: float | None) -> str:
-    """A value as people read it: thousands separated, at most four significant digits."""
-    return "—" if value is None else f"{value:,.4g}"
-
-
-def status_text(status: Status) -> str:
-    """met / unmet / not assessed, in the current language."""
-    return {Status.MET: _("met"), Status.UNMET: _("unmet"),
-            Status.NOT_ASSESSED: _("not assessed")}[status]
-
-
-def _requirement_label(catalog: Catalog, req: RequirementResult) -> tuple[str, str]:
-    lang = current_language()
-    if req.kind is ItemKind.METRIC:
-        metric = catalog.metric(req.item)
-        return metric.name.get(lang), metric.unit_label(lang)
-    return catalog.practice(req.item).name.get(lang), _("maturity 0-3")
-
-
 def _gap_row(catalog: Catalog, req: RequirementResult) -> GapRow:
-    name, unit = _requirement_label(catalog, req)
+    name, unit = item_label(catalog, req.kind, req.item)
     evidence = "" if req.assessment_id is None else f"{req.assessment_id} ({req.observed_on})"
     return GapRow(requirement=name, unit=unit, current=number(req.current),
                   required=number(req.required), distance=number(req.distance),
-                  status=str(req.status), status_text=status_text(req.status),
+                  status=str(req.status), status_text=status_label(req.status),
                   evidence=evidence)
 
 
@@ -102,17 +77,7 @@ def _ladder_section(catalog: Catalog, result: LadderResult,
 
 def _visit_view(catalog: Catalog, visit: VisitRecommendation) -> VisitView:
     lang = current_language()
-    reasons = []
-    for covered in visit.covers:
-        gap = covered.gap
-        req = RequirementResult(kind=gap.kind, item=gap.item, direction=gap.direction,
-                                required=gap.required, current=gap.current, distance=None,
-                                status=Status.UNMET)
-        name, unit = _requirement_label(catalog, req)
-        reasons.append(_("{requirement}: the host has {host}, you have {current}, "
-                         "{required} required ({unit})").format(
-            requirement=name, host=number(covered.host_value), current=number(gap.current),
-            required=number(gap.required), unit=unit))
+    reasons = [visit_reason(catalog, covered) for covered in visit.covers]
     if visit.shared_products:
         reasons.append(_("makes the same products: {products}").format(
             products=", ".join(product_label(p, lang) for p in visit.shared_products)))
@@ -133,7 +98,7 @@ def _blockers(segment: SegmentResult) -> list[str]:
             continue
         out.append(_("{condition}: {current} now, {required} required ({status})").format(
             condition=labels[check.condition], current=_plain(check.current),
-            required=_plain(check.required), status=status_text(check.status)))
+            required=_plain(check.required), status=status_label(check.status)))
     return out
 
 
