@@ -8,7 +8,7 @@ never see each other's rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from escalera.catalog import load_catalog
+from escalera.config import Settings
 from escalera.domain.catalog_model import Catalog
+from escalera.services.context import AppContext
 from escalera.store.engine import make_engine, migrate
 
 TEST_URL_VAR = "ESCALERA_TEST_DATABASE_URL"
+Seeder = Callable[[Session], None]
 
 
 def _schema_name() -> str:
@@ -113,3 +116,23 @@ def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture()
+def seeded_database(fresh_database_url: str,
+                    monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Seeder], str]]:
+    """Fill a fresh database with ``seed(session)`` (one committed transaction), point
+    ESCALERA_DATABASE_URL at it for commands under test, and return its URL."""
+    contexts: list[AppContext] = []
+
+    def make(seed: Seeder) -> str:
+        monkeypatch.setenv("ESCALERA_DATABASE_URL", fresh_database_url)
+        context = AppContext(Settings(database_url=fresh_database_url))
+        with context.transaction() as session:
+            seed(session)
+        contexts.append(context)
+        return fresh_database_url
+
+    yield make
+    for context in contexts:
+        context.engine.dispose()

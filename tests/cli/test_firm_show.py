@@ -7,43 +7,42 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from escalera.cli.main import app
-from escalera.config import Settings
 from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.firms import ExportRegime, Firm, Role
 from escalera.domain.ids import firm_id_from_int
-from escalera.services.context import AppContext
 from escalera.store.evidence import insert_assessment
 from escalera.store.firms import insert_firms
+from tests.conftest import Seeder
 
 TALLER = firm_id_from_int(4242)
 M, P = ItemKind.METRIC, ItemKind.PRACTICE
 
 
+def _seed(session: Session) -> None:
+    """One workshop with one diagnostic."""
+    insert_firms(session, [Firm(
+        id=TALLER, name="Taller Doña Ñeli", roles=(Role.CONTRACTOR,), state="Puebla",
+        municipality="Tehuacán", products=("jeans",), monthly_capacity=2500,
+        export_regime=ExportRegime.DOMESTIC)])
+    insert_assessment(session, public_id="A-1", firm_id=TALLER, stage=Stage.DIAGNOSTIC,
+                      assessed_on=dt.date(2026, 3, 1), assessor="Ing. Ruiz", values={
+                          (M, "on_time_delivery_pct"): 86.0, (M, "defect_rate_pct"): 4.5,
+                          (M, "turnaround_days"): 21.0, (M, "lead_time_days"): 70.0,
+                          (P, "final_inspection"): 1.0, (P, "production_planning"): 1.0,
+                          (P, "separate_business_accounts"): 1.0})
+
+
 @pytest.fixture()
-def seeded(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A database holding one workshop with one diagnostic; yields its URL."""
-    url = fresh_database_url
-    monkeypatch.setenv("ESCALERA_DATABASE_URL", url)
-    context = AppContext(Settings(database_url=url))
-    with context.transaction() as session:
-        insert_firms(session, [Firm(
-            id=TALLER, name="Taller Doña Ñeli", roles=(Role.CONTRACTOR,), state="Puebla",
-            municipality="Tehuacán", products=("jeans",), monthly_capacity=2500,
-            export_regime=ExportRegime.DOMESTIC)])
-        insert_assessment(session, public_id="A-1", firm_id=TALLER, stage=Stage.DIAGNOSTIC,
-                          assessed_on=dt.date(2026, 3, 1), assessor="Ing. Ruiz", values={
-                              (M, "on_time_delivery_pct"): 86.0, (M, "defect_rate_pct"): 4.5,
-                              (M, "turnaround_days"): 21.0, (M, "lead_time_days"): 70.0,
-                              (P, "final_inspection"): 1.0, (P, "production_planning"): 1.0,
-                              (P, "separate_business_accounts"): 1.0})
-    yield url
-    context.engine.dispose()
+def seeded(seeded_database: Callable[[Seeder], str]) -> str:
+    """The database URL; ESCALERA_DATABASE_URL points to it."""
+    return seeded_database(_seed)
 
 
 def test_json_shows_level_gap_and_segments(seeded: str) -> None:

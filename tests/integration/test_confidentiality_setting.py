@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
+from tests.conftest import Seeder
 from tests.integration.test_ladder_stats import seed
 from typer.testing import CliRunner
 
@@ -13,7 +14,6 @@ from escalera.cli.main import app
 from escalera.config import Settings, load_settings
 from escalera.domain.catalog_model import Catalog
 from escalera.errors import ConfigError
-from escalera.services.context import AppContext
 
 
 def test_the_default_is_five_and_below_three_is_refused(
@@ -27,14 +27,8 @@ def test_the_default_is_five_and_below_three_is_refused(
 
 
 @pytest.fixture()
-def seeded_url(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch,
-               catalog: Catalog) -> Iterator[str]:
-    monkeypatch.setenv("ESCALERA_DATABASE_URL", fresh_database_url)
-    context = AppContext(Settings(database_url=fresh_database_url))
-    with context.transaction() as session:
-        seed(session, catalog)
-    yield fresh_database_url
-    context.engine.dispose()
+def seeded_url(seeded_database: Callable[[Seeder], str], catalog: Catalog) -> str:
+    return seeded_database(lambda session: seed(session, catalog))
 
 
 @pytest.mark.parametrize(("k", "regions"), [("3", ["Puebla"]), ("6", ["Puebla"]), ("7", [])])

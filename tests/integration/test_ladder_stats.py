@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.conftest import Seeder
 from typer.testing import CliRunner
 
 from escalera.cli.main import app
-from escalera.config import Settings
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import evaluate_firm
 from escalera.domain.evidence import ItemKind, Stage, latest_evidence
 from escalera.domain.firms import Firm, Role
 from escalera.domain.ids import firm_id_from_int
 from escalera.domain.measures import Direction
-from escalera.services.context import AppContext
 from escalera.services.ladder_stats import ladder_stats
 from escalera.store.evidence import firm_observations, insert_assessment
 from escalera.store.firms import insert_firms
@@ -160,14 +159,8 @@ def test_an_empty_registry(session: Session, catalog: Catalog) -> None:
 
 
 @pytest.fixture()
-def seeded_url(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch,
-               catalog: Catalog) -> Iterator[str]:
-    monkeypatch.setenv("ESCALERA_DATABASE_URL", fresh_database_url)
-    context = AppContext(Settings(database_url=fresh_database_url))
-    with context.transaction() as session:
-        seed(session, catalog)
-    yield fresh_database_url
-    context.engine.dispose()
+def seeded_url(seeded_database: Callable[[Seeder], str], catalog: Catalog) -> str:
+    return seeded_database(lambda session: seed(session, catalog))
 
 
 def test_cli_json_prints_the_contract(seeded_url: str) -> None:
