@@ -9,6 +9,7 @@ import typer
 from typer.exceptions import TyperException
 
 from escalera.cli import (
+    aql_cmd,
     assess_cmd,
     bench_cmd,
     catalog_cmd,
@@ -64,6 +65,7 @@ def build_app() -> typer.Typer:
     bench_cmd.register(app)
     assess_cmd.register(app)
     report_cmd.register(app)
+    aql_cmd.register(app)
     return app
 
 
