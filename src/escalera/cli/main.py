@@ -17,6 +17,7 @@ from escalera.cli import (
     demo_cmd,
     firm_cmd,
     init_cmd,
+    inspect_cmd,
     ladder_cmd,
     report_cmd,
 )
@@ -66,6 +67,7 @@ def build_app() -> typer.Typer:
     assess_cmd.register(app)
     report_cmd.register(app)
     aql_cmd.register(app)
+    inspect_cmd.register(app)
     return app
 
 

@@ -24,11 +24,14 @@ class SamplingError(EscaleraError, ValueError):
 
 
 class Severity(StrEnum):
-    """How strict the inspection is: the switching rules move between these."""
+    """How strict the inspection is: the switching rules (``domain.switching``) move a
+    stream between these. A discontinued stream has no sampling plan until corrective
+    action resumes it on tightened inspection."""
 
     NORMAL = "normal"
     TIGHTENED = "tightened"
     REDUCED = "reduced"
+    DISCONTINUED = "discontinued"
 
 
 class Decision(StrEnum):
@@ -38,7 +41,7 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
+SEVERITIES: tuple[str, ...] = ("normal", "tightened", "reduced")  # those with a plan
 LEVELS = tables.LEVELS
 AQL_SERIES = tables.AQL_SERIES
 
@@ -99,12 +102,14 @@ def normalize_aql(aql: str | float | int | Decimal) -> str:
 
 def normalize_severity(severity: str | Severity) -> Severity:
     """``"normal"``, ``"tightened"`` or ``"reduced"`` as a :class:`Severity`."""
-    try:
-        return Severity(str(severity).strip().lower())
-    except ValueError:
+    text = str(severity).strip().lower()
+    if text == Severity.DISCONTINUED:
+        raise SamplingError(N_("inspection is discontinued: there is no sampling plan until "
+                               "corrective action resumes it on tightened inspection"))
+    if text not in SEVERITIES:
         raise SamplingError(N_("unknown inspection severity {severity!r}; use one of "
-                               "{valid}"), severity=severity,
-                            valid=", ".join(SEVERITIES)) from None
+                               "{valid}"), severity=severity, valid=", ".join(SEVERITIES))
+    return Severity(text)
 
 
 def _check_lot_size(lot_size: int) -> int:
@@ -167,16 +172,65 @@ def sampling_plan(lot_size: int, level: str, aql: str | float,
                         full_inspection=full)
 
 
-def decide(plan: SamplingPlan, defects: int) -> Decision:
-    """Accept with at most ``plan.ac`` nonconforming units in the sample, reject otherwise.
+class Basis(StrEnum):
+    """What the sample counts: nonconforming units (percent nonconforming; each unit once, in
+    its most serious class) or nonconformities (per hundred units; a unit may have several)."""
 
-    ``defects`` counts nonconforming units, so it cannot exceed the sample size.
+    UNITS = "units"
+    NONCONFORMITIES = "nonconformities"
+
+
+BASES: tuple[str, ...] = tuple(b.value for b in Basis)
+UNITS_ONLY_UP_TO = Decimal(10)  # AQLs above 10 are in nonconformities per 100 units only
+
+
+def normalize_basis(basis: str | Basis) -> Basis:
+    """``"units"`` or ``"nonconformities"`` as a :class:`Basis`."""
+    try:
+        return Basis(str(basis).strip().lower())
+    except ValueError:
+        raise SamplingError(N_("unknown counting basis {basis!r}; use one of {valid}"),
+                            basis=basis, valid=", ".join(BASES)) from None
+
+
+def decide(plan: SamplingPlan, defects: int, basis: str | Basis = Basis.UNITS) -> Decision:
+    """Accept with at most ``plan.ac`` in the sample, reject otherwise.
+
+    On the ``units`` basis ``defects`` counts nonconforming units, so it cannot exceed the
+    sample size, and AQLs above 10 (which the standard defines per hundred units only) are
+    refused; on the ``nonconformities`` basis any count is possible.
     """
+    how = normalize_basis(basis)
     if isinstance(defects, bool) or not isinstance(defects, int) or defects < 0:
         raise SamplingError(N_("the number of nonconforming units must be a whole number of "
                                "at least 0, got {defects}"), defects=defects)
-    if defects > plan.sample_size:
-        raise SamplingError(N_("{defects} nonconforming units found but only {sample_size} "
-                               "units were sampled"), defects=defects,
-                            sample_size=plan.sample_size)
+    if how is Basis.UNITS:
+        if Decimal(plan.aql) > UNITS_ONLY_UP_TO:
+            raise SamplingError(N_("AQL {aql} is above 10, which the standard defines in "
+                                   "nonconformities per hundred units only; count "
+                                   "nonconformities"), aql=plan.aql)
+        if defects > plan.sample_size:
+            raise SamplingError(N_("{defects} nonconforming units found but only "
+                                   "{sample_size} units were sampled"), defects=defects,
+                                sample_size=plan.sample_size)
     return Decision.ACCEPT if defects <= plan.ac else Decision.REJECT
+
+
+def tighter_acceptance_number(plan: SamplingPlan) -> int | None:
+    """The acceptance number one AQL step tighter on the row that gave ``plan`` (what the
+    switching score asks of a lot when Ac is 2 or more, ISO 2859-1:1999 9.3.3); None at
+    the tightest AQL or where that cell is an arrow (only next to Ac 0 or 1)."""
+    column = tables.AQL_SERIES.index(plan.aql)
+    if column == 0:
+        return None
+    cell = master_cell(plan.severity, plan.code_letter, tables.AQL_SERIES[column - 1])
+    return int(cell) if cell.isdigit() else None
+
+
+def accepted_at_tighter_aql(plan: SamplingPlan, defects: int) -> bool | None:
+    """Whether ``defects`` would have been accepted one AQL step tighter (None: not defined,
+    the plan's Ac is below 2)."""
+    if plan.ac < 2:
+        return None
+    tighter = tighter_acceptance_number(plan)
+    return None if tighter is None else defects <= tighter

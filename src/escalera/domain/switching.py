@@ -40,17 +40,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from escalera.domain.sampling import Severity
 from escalera.errors import N_, EscaleraError
-
-
-class Severity(StrEnum):
-    """How severely a stream's lots are inspected."""
-
-    NORMAL = "normal"
-    TIGHTENED = "tightened"
-    REDUCED = "reduced"
-    DISCONTINUED = "discontinued"  # no acceptance inspection until corrective action
-
 
 SEVERITY_LABELS: dict[Severity, str] = {
     Severity.NORMAL: N_("normal inspection"),

@@ -174,3 +174,77 @@ class ImportBatchRow(Base):
     rows_written: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class InspectionStreamRow(Base):
+    """One producer's stream of lots of one product, and where its switching rules stand.
+
+    ``state`` holds the counters of ``domain.switching.SwitchingState``; ``reduced_approved``
+    is the responsible authority's approval of reduced inspection for this stream.
+    """
+
+    __tablename__ = "inspection_streams"
+    __table_args__ = (UniqueConstraint("firm_id", "product", name="uq_inspection_streams_lot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    product: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reduced_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_inspected_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class InspectionRow(Base):
+    """One lot inspected by attribute sampling (ISO 2859-1): the plan per defect class, what
+    was found and the decision. Known outside as ``INS-`` and the zero-padded row id."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("inspection_streams.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    product: Mapped[str] = mapped_column(String(40))
+    lot_ref: Mapped[str] = mapped_column(String(60))
+    order_ref: Mapped[str] = mapped_column(String(60), default="")
+    lot_size: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(4))
+    severity: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[str] = mapped_column(String(16))
+    sample_size: Mapped[int] = mapped_column(Integer)
+    defects_found: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(8))
+    resubmitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    classes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    inspector: Mapped[str] = mapped_column(String(120), default="")
+    inspected_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class InspectionDefectRow(Base):
+    """How many of one catalog defect an inspection found, in which class."""
+
+    __tablename__ = "inspection_defects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    defect_class: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class SwitchingTransitionRow(Base):
+    """A stream's change of inspection severity and its reason (``domain.switching``)."""
+
+    __tablename__ = "switching_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("inspection_streams.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    from_severity: Mapped[str] = mapped_column(String(16))
+    to_severity: Mapped[str] = mapped_column(String(16))
+    reason_code: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
