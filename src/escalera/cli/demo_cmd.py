@@ -19,6 +19,7 @@ from escalera.cli.common import (
     print_json,
 )
 from escalera.demo.generator import generate_network
+from escalera.demo.inspections import seed_inspections
 from escalera.demo.workflow import seed_workflow
 from escalera.demo.writer import WriteSummary, write_parquet
 from escalera.domain.catalog_model import Catalog
@@ -125,7 +126,10 @@ def register(app: typer.Typer) -> None:
                         flow = seed_workflow(session, context.catalog, seed=seed,
                                              reference_date=reference, firms=firms,
                                              window_days=context.settings.dispute_window_days)
+                        inspected = seed_inspections(session, seed=seed,
+                                                     reference_date=reference, firms=firms)
                     result["workflow"] = flow.as_dict()
+                    result["inspections"] = inspected.as_dict()
                 except RegistryNotEmpty as exc:
                     raise EscaleraError(
                         _("the database already has {firms} firms; run again with --reset "
@@ -171,5 +175,14 @@ def register(app: typer.Typer) -> None:
                             "{disputes_upheld} upheld and corrected, {disputes_rejected} "
                             "rejected; {in_progress} visits in progress; {screenings} "
                             "screenings.").format(**result["workflow"]))
+        if "inspections" in result:
+            shown = result["inspections"]
+            ends = shown["by_severity"]
+            console.print(_("Lot inspections: {lots} lots of {streams} producers, {not_accepted} "
+                            "not accepted; now {tightened} on tightened, {reduced} on reduced "
+                            "and {discontinued} discontinued inspection.").format(
+                lots=shown["lots"], streams=shown["streams"],
+                not_accepted=shown["not_accepted"], tightened=ends.get("tightened", 0),
+                reduced=ends.get("reduced", 0), discontinued=ends.get("discontinued", 0)))
         if not no_serve:
             console.print(serve_note)

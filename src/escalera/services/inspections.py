@@ -130,6 +130,12 @@ def _producer_row(session: Session, firm_id: str) -> tuple[str, int]:
     return firm.id, row_ids(session, [firm.id])[firm.id]
 
 
+def _discontinued(lot_ref: str) -> InspectionDiscontinued:
+    return InspectionDiscontinued(
+        N_("inspection of this stream is discontinued, so lot {lot} cannot be judged; record "
+           "the corrective action to resume on tightened inspection"), lot=lot_ref)
+
+
 def _product(product: str) -> str:
     text = product.strip().lower()
     if text not in KNOWN_PRODUCTS:
@@ -154,9 +160,7 @@ def record(session: Session, lot: LotInput, *, today: dt.date | None = None,
     assert stream is not None
     state = repo.state_of(stream)
     if state.severity is Severity.DISCONTINUED:
-        raise InspectionDiscontinued(
-            N_("inspection of this stream is discontinued, so lot {lot} cannot be judged; "
-               "record the corrective action to resume on tightened inspection"), lot=lot_ref)
+        raise _discontinued(lot_ref)
     if stream.last_inspected_on is not None and lot.inspected_on < stream.last_inspected_on:
         raise InvalidLotResult(
             N_("lot {lot} is dated {date}, before the last lot inspected in this stream "
@@ -193,6 +197,17 @@ def record(session: Session, lot: LotInput, *, today: dt.date | None = None,
                     inspector=row.inspector, lot_size=lot.lot_size, level=row.level,
                     judgement=judgement, defects=lot.defects, severity_after=after.severity,
                     transition=transition, metrics=metrics, assessment_id=summary.public_id)
+
+
+def planned_sample(session: Session, lot: LotInput) -> int:
+    """How many units to draw from ``lot`` at its stream's current severity (the largest
+    sample of its defect classes), before anything is found."""
+    _firm_id, firm_row = _producer_row(session, lot.firm_id)
+    stream = repo.stream(session, firm_row, _product(lot.product))
+    severity = Severity.NORMAL if stream is None else Severity(stream.severity)
+    if severity is Severity.DISCONTINUED:
+        raise _discontinued(lot.lot_ref)
+    return judge(lot.lot_size, lot.level, lot.aqls, (), severity, lot.basis).sample_size
 
 
 def _refresh_metrics(session: Session, firm_row: int, day: dt.date, inspector: str,
