@@ -28,7 +28,6 @@ from escalera.domain.inspections import (
 from escalera.domain.observation_rules import InvalidObservation
 from escalera.domain.sampling import SamplingError, SamplingPlan, Severity, sampling_plan
 from escalera.domain.switching import InspectionDiscontinued, InvalidLotResult, ResumeRefused
-from escalera.errors import EscaleraError
 from escalera.i18n import current_language, set_language
 from escalera.services import inspections as svc
 from escalera.services.firm_view import show_firm
@@ -325,9 +324,6 @@ def test_a_future_date_is_refused(session: Session, firms: None) -> None:
         record(session, 1, on=TODAY + dt.timedelta(days=1))
 
 
-@pytest.mark.xfail(strict=True, reason="services/inspections.py:record stores the level as "
-                   "typed (upper-cased) when the first class is zero tolerance, instead of "
-                   "the normalised level the plans used")
 def test_the_level_is_stored_as_the_standard_writes_it(session: Session, firms: None) -> None:
     rec = svc.record(session, svc.LotInput(
         firm_id=TALLER, product="jeans", lot_ref="L1", lot_size=LOT, level="s3", aqls=AQLS,
@@ -337,25 +333,18 @@ def test_the_level_is_stored_as_the_standard_writes_it(session: Session, firms: 
     assert rec.level == "S-3"
 
 
-def test_a_long_lot_reference_is_stored_or_refused_cleanly(session: Session, firms: None,
-                                                           request: pytest.FixtureRequest
-                                                           ) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "services/inspections.py:record does not check the length of the lot, order "
-            "and inspector texts; store/tables.py InspectionRow.lot_ref is String(60), so "
-            "PostgreSQL raises DataError (StringDataRightTruncation) instead of a clear "
-            "refusal, while SQLite stores the text in full")))
-    reference = "LOTE-" + "7" * 70
-    try:
-        rec = svc.record(session, svc.LotInput(
-            firm_id=TALLER, product="jeans", lot_ref=reference, lot_size=LOT, level=LEVEL,
-            aqls=AQLS, defects=(), inspected_on=day(1), inspector="x"), today=TODAY, now=NOW)
-    except EscaleraError as refused:
-        assert "lot" in str(refused)
-    else:
-        row = session.get(InspectionRow, int(rec.id.removeprefix("INS-")))
-        assert row is not None and row.lot_ref == reference
+def test_a_long_reference_is_refused_cleanly_and_nothing_is_written(session: Session,
+                                                                    firms: None) -> None:
+    for field, lot_ref, inspector in (("lot", "LOTE-" + "7" * 70, "x"),
+                                      ("inspector", "L1", "Ing. " + "a" * 130)):
+        with pytest.raises(svc.InspectionRefused) as refused:
+            svc.record(session, svc.LotInput(
+                firm_id=TALLER, product="jeans", lot_ref=lot_ref, lot_size=LOT, level=LEVEL,
+                aqls=AQLS, defects=(), inspected_on=day(1), inspector=inspector),
+                today=TODAY, now=NOW)
+        assert field in str(refused.value)
+    assert session.query(InspectionRow).count() == 0
+    assert session.query(InspectionStreamRow).count() == 0
 
 
 # --- the daily summary assessment -----------------------------------------------------------

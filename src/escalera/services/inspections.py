@@ -33,9 +33,10 @@ from escalera.domain.inspections import (
 )
 from escalera.domain.observation_rules import check_date
 from escalera.domain.products import PRODUCTS
-from escalera.domain.sampling import Basis, SamplingError, Severity
+from escalera.domain.sampling import Basis, SamplingError, Severity, normalize_level
 from escalera.domain.switching import (
     REASONS,
+    START,
     InspectionDiscontinued,
     InvalidLotResult,
     Reason,
@@ -156,19 +157,27 @@ def record(session: Session, lot: LotInput, *, today: dt.date | None = None,
     lot_ref = lot.lot_ref.strip()
     if not lot_ref:
         raise InspectionRefused(N_("give the lot's reference (--lot)"))
-    stream = repo.stream(session, firm_row, product, create=True, for_update=True)
-    assert stream is not None
-    state = repo.state_of(stream)
+    for field, text, limit in (("lot", lot_ref, 60), ("order", lot.order_ref.strip(), 60),
+                               ("inspector", lot.inspector.strip(), 120)):
+        if len(text) > limit:
+            raise InspectionRefused(N_("the {field} reference is {length} characters long; at "
+                                       "most {limit} fit"), field=field, length=len(text),
+                                    limit=limit)
+    stream = repo.stream(session, firm_row, product, for_update=True)
+    state = START if stream is None else repo.state_of(stream)
     if state.severity is Severity.DISCONTINUED:
         raise _discontinued(lot_ref)
-    if stream.last_inspected_on is not None and lot.inspected_on < stream.last_inspected_on:
+    last = None if stream is None else stream.last_inspected_on
+    if last is not None and lot.inspected_on < last:
         raise InvalidLotResult(
             N_("lot {lot} is dated {date}, before the last lot inspected in this stream "
                "({previous_date}); the switching rules need lots in the order inspected"),
-            lot=lot_ref, date=lot.inspected_on.isoformat(),
-            previous_date=stream.last_inspected_on.isoformat())
+            lot=lot_ref, date=lot.inspected_on.isoformat(), previous_date=last.isoformat())
     judgement = judge(lot.lot_size, lot.level, lot.aqls, lot.defects, state.severity,
                       lot.basis)
+    if stream is None:  # only once the lot is known to be valid
+        stream = repo.stream(session, firm_row, product, create=True)
+        assert stream is not None
     after, transition = step(state, judgement.lot_result(lot_ref, lot.inspected_on,
                                                          lot.resubmitted),
                              steady_production=lot.steady_production,
@@ -177,8 +186,7 @@ def record(session: Session, lot: LotInput, *, today: dt.date | None = None,
     row = repo.add_inspection(session, InspectionRow(
         stream_id=stream.id, firm_id=firm_row, product=product, lot_ref=lot_ref,
         order_ref=lot.order_ref.strip(), lot_size=lot.lot_size,
-        level=judgement.classes[0].plan.level if judgement.classes[0].plan else
-        lot.level.strip().upper(), severity=str(judgement.severity),
+        level=normalize_level(lot.level), severity=str(judgement.severity),
         basis=str(judgement.basis), sample_size=judgement.sample_size,
         defects_found=judgement.defects_found, decision=str(judgement.decision),
         resubmitted=lot.resubmitted, classes=[c.as_dict() for c in judgement.classes],
@@ -356,7 +364,7 @@ def schedule(session: Session, *, on: dt.date, count: int, seed: int,
     if product is not None:
         pairs = pairs.filter(pl.col("product") == _product(product))
     known = repo.streams_frame(session)
-    recent = repo.not_accepted_since(session, on - dt.timedelta(days=RECENT_DAYS))
+    recent = repo.not_accepted_since(session, on - dt.timedelta(days=RECENT_DAYS), on)
     candidates = (pairs.join(known, on=["firm_id", "product"], how="left")
                   .join(recent, on=["firm_id", "product"], how="left")
                   .with_columns(pl.col("severity").fill_null(str(Severity.NORMAL)),

@@ -176,12 +176,13 @@ def streams_frame(session: Session) -> pl.DataFrame:
                         orient="row")
 
 
-def not_accepted_since(session: Session, since: dt.date) -> pl.DataFrame:
-    """Per stream, how many lots (original inspection) were not accepted since ``since``."""
+def not_accepted_since(session: Session, since: dt.date, until: dt.date) -> pl.DataFrame:
+    """Per stream, how many lots (original inspection) were not accepted from ``since`` to
+    ``until``."""
     stmt = (select(FirmRow.public_id, InspectionRow.product, func.count())
             .join(FirmRow, FirmRow.id == InspectionRow.firm_id)
             .where(InspectionRow.decision == "reject", InspectionRow.resubmitted.is_(False),
-                   InspectionRow.inspected_on >= since)
+                   InspectionRow.inspected_on >= since, InspectionRow.inspected_on <= until)
             .group_by(FirmRow.public_id, InspectionRow.product))
     return pl.DataFrame([tuple(r) for r in session.execute(stmt)],
                         schema={"firm_id": pl.String, "product": pl.String,
