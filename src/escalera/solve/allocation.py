@@ -1,0 +1,126 @@
+"""Order allocation: buyers' orders to single producers or pools, as a mixed-integer model.
+
+Pure: tables in (``AllocationProblem``), tables out (``AllocationResult``); the services
+build the inputs (eligible candidates from the one evaluator, free capacity, pools from the
+chain links) and use the outputs for explanations, working capital and time to market.
+
+**Rules** every allocation keeps (``check`` reports each broken one in words):
+
+- units are whole and not negative; an order gets at most its quantity; it may stay
+  unfilled or partly filled (the fill weight trades that off; never an exception);
+- only listed candidates work on an order; each takes at least the order's ``min_units``
+  and at most its ``max_units`` for that order; a producer works on an order through one
+  channel (one row);
+- at most ``max_producers`` producers work on an order, pool members included;
+- an order that cannot be split has one supplier: one producer alone, or one pool (members
+  listed as candidates for the order), or one ad-hoc pool of at most ``max_pool_members``
+  producers whose ``adhoc_ok`` is true; a splittable order takes any mix of producers and
+  pools (ad-hoc pools only matter for orders that cannot be split);
+- per producer and bucket, the sum over orders of units times the order's ``load.fraction``
+  there is at most the producer's ``free_units`` (no row: no limit in that bucket).
+
+**Objective** (maximise; ``objective_value`` is its one implementation), with weights
+``w`` from ``Weights``, ``Q = sum of quantities``, ``V = sum of unit_price * quantity``
+(each at least 1) and ``N`` orders::
+
+    w.fill   * sum(units) / Q
+  - w.cost   * sum(unit_cost * units) / V
+  + w.margin * sum(margin * units) / Q
+  + w.small  * sum(small * units) / Q
+  - w.fewest * (number of (order, producer) pairs working) / max(1, N)
+
+**Model.** For each candidate row ``r`` (order ``o``, producer ``p``) and each channel it
+may work through (direct; on an order that cannot be split also each pool ``g`` with two or
+more eligible members, and the ad-hoc pool), integer units ``x`` in ``[0, U_r]`` and a 0/1
+``y`` (works); per group channel a 0/1 ``z``. ``U_r`` is tight: the least of ``max_units``,
+the quantity and the free units in each loaded bucket over the order's share there; rows
+with ``U_r < max(1, min_units)`` are dropped. Constraints: ``max(1, min_units) y <= x <= U_r
+y``; per order ``sum x <= quantity`` and ``sum y <= max_producers``; per order that cannot
+be split ``sum y(direct) + sum z <= 1``, ``y(g) <= z(g)`` and ``sum y(g) <= size(g)``; per
+(producer, bucket) that could overflow, ``sum fraction * x <= free``. Groups of one and pools
+on splittable orders are left out: they are the same as working directly.
+
+**Solving.** ``greedy_allocate`` runs first; its allocation is the MIP's warm start and the
+baseline reported beside it. ``allocate`` returns the MIP's allocation unless the solver
+stopped (time limit) with something worse than the greedy's, or with nothing: then the
+greedy's allocation is returned, with the solver's proven bound, and ``source`` says
+``greedy``. So ``allocate`` is never worse than the greedy.
+"""
+
+from __future__ import annotations
+
+import time
+
+from escalera.errors import N_
+from escalera.solve.allocation_check import check
+from escalera.solve.allocation_greedy import assignments_frame, greedy_allocate, greedy_picks
+from escalera.solve.allocation_model import build, decode, warm_start
+from escalera.solve.allocation_problem import (
+    ADHOC,
+    DIRECT,
+    AllocationInputError,
+    AllocationProblem,
+    AllocationResult,
+    OrderSpec,
+    Weights,
+    filled_table,
+    objective_value,
+    prepare,
+    relaxed_bound,
+)
+from escalera.solve.mip import MipStatus, SolverError, relative_gap, solve_mip
+
+__all__ = [
+    "ADHOC",
+    "DIRECT",
+    "AllocationInputError",
+    "AllocationProblem",
+    "AllocationResult",
+    "OrderSpec",
+    "Weights",
+    "allocate",
+    "check",
+    "greedy_allocate",
+    "objective_value",
+]
+
+_TIE = 1e-9  # objectives closer than this (relative) are the same
+
+
+def allocate(problem: AllocationProblem, time_limit: float = 30.0) -> AllocationResult:
+    """The best allocation the MIP finds within ``time_limit`` seconds (never worse than the
+    greedy's), with the proven bound and relative gap. ``seconds`` covers everything: the
+    greedy, building the model and solving it."""
+    started = time.perf_counter()
+    prep = prepare(problem)
+    picks = greedy_picks(prep)
+    greedy = assignments_frame(prep, picks)
+    greedy_objective = objective_value(problem, greedy)
+    simple_bound = max(greedy_objective, relaxed_bound(prep))
+    built = build(prep)
+    if built.model.num_cols == 0:  # no candidate can work: nothing to solve
+        return AllocationResult(MipStatus.OPTIMAL.value, 0.0, 0.0, 0.0,
+                                time.perf_counter() - started, 0.0, greedy,
+                                filled_table(problem, greedy))
+    spent = time.perf_counter() - started
+    mip = solve_mip(built.model, time_limit=max(0.1, time_limit - spent),
+                    warm_start=warm_start(built, prep, picks))
+    if mip.status == MipStatus.INFEASIBLE:  # leaving every order unfilled is always feasible
+        raise SolverError(N_("the MIP solver stopped with status {status}"),
+                          status=mip.status.value)
+    assignments, source = greedy, "greedy"
+    objective = greedy_objective
+    if mip.values is not None:
+        found = decode(built, prep, mip.values)
+        found_objective = objective_value(problem, found)
+        tie = _TIE * max(1.0, abs(greedy_objective))
+        if found_objective >= greedy_objective - tie and not check(problem, found):
+            assignments, source, objective = found, "mip", found_objective
+    bound = simple_bound if mip.bound is None else min(simple_bound, mip.bound)
+    bound = max(bound, objective)
+    proven = mip.status == MipStatus.OPTIMAL and source == "mip"
+    gap = 0.0 if proven else relative_gap(objective, bound)
+    status = MipStatus.OPTIMAL if proven or gap == 0.0 else MipStatus.TIME_LIMIT
+    return AllocationResult(status.value, objective, objective if proven else bound, gap,
+                            time.perf_counter() - started, greedy_objective, assignments,
+                            filled_table(problem, assignments), source)
