@@ -197,3 +197,16 @@ def test_generated_types(kind: str) -> None:
 def test_unknown_type() -> None:
     with pytest.raises(GapError, match="unknown GAP instance type"):
         generate_gap("B", 2, 3)
+
+
+def test_no_time_for_the_solver_keeps_the_greedy_answer() -> None:
+    instance = generate_gap("D", 20, 100, seed=5)
+    result = solve_gap(instance, time_limit=1e-4)
+    assert result.status == MipStatus.TIME_LIMIT
+    assert_valid(instance, result.assignment)
+    assert result.greedy_objective is not None and result.objective is not None
+    assert result.objective <= result.greedy_objective
+    if result.bound is None:
+        assert result.gap is None
+    else:
+        assert result.bound <= result.objective

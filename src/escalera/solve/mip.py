@@ -152,8 +152,8 @@ _INFEASIBLE = {highspy.HighsModelStatus.kInfeasible,
 
 
 def solve_mip(model: LinearModel, *, time_limit: float = 60.0,
-              warm_start: ArrayLike | None = None, integral_objective: bool = False,
-              threads: int | None = None) -> MipResult:
+              warm_start: ArrayLike | None = None,
+              integral_objective: bool = False) -> MipResult:
     """Solve ``model`` with HiGHS within ``time_limit`` seconds.
 
     ``warm_start`` is a full vector of column values the solver may start from (ignored by
@@ -173,8 +173,6 @@ def solve_mip(model: LinearModel, *, time_limit: float = 60.0,
     # below one unit is no difference at all.
     highs.setOptionValue("mip_rel_gap", 0.0)
     highs.setOptionValue("mip_abs_gap", 1.0 - 1e-6 if integral_objective else 1e-9)
-    if threads is not None:
-        highs.setOptionValue("threads", int(threads))
     highs.passModel(_to_highs(model))
     if warm_start is not None:
         start = highspy.HighsSolution()
