@@ -22,7 +22,7 @@ from escalera.domain.standards import Ladder, StandardVersion
 from escalera.errors import CatalogError
 
 DEFAULT_FILES = ("ladders.yaml", "metrics.yaml", "practices.yaml", "screening.yaml",
-                 "segments.yaml")
+                 "segments.yaml", "sourcing.yaml")
 ON = dt.date(2024, 6, 1)
 
 HIGHER, LOWER = Direction.HIGHER, Direction.LOWER

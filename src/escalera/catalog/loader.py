@@ -17,8 +17,8 @@ from escalera.catalog._yaml import parse as parse_yaml
 from escalera.domain.catalog_model import Catalog, catalog_problems
 from escalera.errors import CatalogError
 
-SECTIONS = ("metrics", "practices", "ladders", "segments", "screening")
-OPTIONAL_SECTIONS = frozenset({"segments", "screening"})
+SECTIONS = ("metrics", "practices", "ladders", "segments", "screening", "sourcing")
+OPTIONAL_SECTIONS = frozenset({"segments", "screening", "sourcing"})
 DEFAULT_PACKAGE = "escalera.catalog"
 
 
@@ -160,7 +160,7 @@ def _sections(docs: Sequence[Document], where: str) -> dict[str, Document]:
                     None,
                     section,
                     f"no {section!r} section; a catalog needs metrics, "
-                    "practices and ladders (segments and screening are optional)",
+                    "practices and ladders (segments, screening and sourcing are optional)",
                 )
             )
     _raise_if(problems)

@@ -20,6 +20,7 @@ from escalera.cli.common import (
 )
 from escalera.demo.generator import generate_network
 from escalera.demo.inspections import seed_inspections
+from escalera.demo.orders import seed_orders
 from escalera.demo.workflow import seed_workflow
 from escalera.demo.writer import WriteSummary, write_parquet
 from escalera.domain.catalog_model import Catalog
@@ -128,8 +129,11 @@ def register(app: typer.Typer) -> None:
                                              window_days=context.settings.dispute_window_days)
                         inspected = seed_inspections(session, seed=seed,
                                                      reference_date=reference, firms=firms)
+                        matched = seed_orders(session, context.catalog,
+                                              reference_date=reference)
                     result["workflow"] = flow.as_dict()
                     result["inspections"] = inspected.as_dict()
+                    result["matchmaking"] = matched
                 except RegistryNotEmpty as exc:
                     raise EscaleraError(
                         _("the database already has {firms} firms; run again with --reset "
@@ -184,5 +188,9 @@ def register(app: typer.Typer) -> None:
                 lots=shown["lots"], streams=shown["streams"],
                 not_accepted=shown["not_accepted"], tightened=ends.get("tightened", 0),
                 reduced=ends.get("reduced", 0), discontinued=ends.get("discontinued", 0)))
+        if "matchmaking" in result:
+            console.print(_("Matchmaking: {orders} buyers' orders, run {run} places {filled} of "
+                            "{quantity} units; {unfilled_orders} orders are explained "
+                            "(escalera match show {run}).").format(**result["matchmaking"]))
         if not no_serve:
             console.print(serve_note)

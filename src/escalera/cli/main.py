@@ -20,6 +20,7 @@ from escalera.cli import (
     inspect_cmd,
     ladder_cmd,
     match_cmd,
+    orders_cmd,
     report_cmd,
 )
 from escalera.cli.common import err_console
@@ -68,7 +69,7 @@ def build_app() -> typer.Typer:
     assess_cmd.register(app)
     report_cmd.register(app)
     aql_cmd.register(app)
-    match_cmd.register(app)
+    orders_cmd.register(app, match_cmd.register(app))
     inspect_cmd.register(app)
     return app
 

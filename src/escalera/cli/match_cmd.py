@@ -63,8 +63,8 @@ def _table(rows: list[dict[str, Any]], maximize: bool) -> Table:
     return table
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``match`` group to ``app``."""
+def register(app: typer.Typer) -> typer.Typer:
+    """Add the ``match`` group to ``app``; returns it (``orders_cmd`` adds run/show/accept)."""
     group = typer.Typer(help=_("Matchmaking: allocate work to producers with capacity, and "
                                "the solver's benchmark."), no_args_is_help=True)
     app.add_typer(group, name="match")
@@ -101,3 +101,5 @@ def register(app: typer.Typer) -> None:
             print_json(rows)
             return
         console.print(_table(rows, maximize))
+
+    return group

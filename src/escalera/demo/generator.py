@@ -22,7 +22,8 @@ from escalera.domain.evidence import ItemKind, Observation
 from escalera.domain.firms import Source, SourceKind
 
 FIRM_COLUMNS = ("firm_id", "name", "roles", "state", "municipality", "products", "hs_chapters",
-                "employees", "monthly_capacity", "export_regime", "hosts_visits", "provenance")
+                "employees", "monthly_capacity", "export_regime", "hosts_visits", "provenance",
+                "working_capital")
 LINK_COLUMNS = ("source", "target", "type", "start", "end", "exclusive", "volume_share",
                 "ended_reason", "origin")
 ASSESSMENT_COLUMNS = ("assessment_id", "firm_id", "stage", "assessed_on", "assessor", "status",

@@ -247,6 +247,13 @@ def generate_population(n: int, rng: np.random.Generator, first_serial: int = 1
     best = np.nan_to_num(capability, nan=-9.0) > 1.4
     hosts = best & (rng.random(n) < 0.6)
 
+    # Working capital declared by about two producers in three: pesos per worker, wider for
+    # firms that export (own stream; the other draws stay as they were).
+    money = np.random.default_rng((first_serial, n, 2859))
+    per_worker = money.lognormal(np.log(18_000), 0.6, n) * np.where(regime == "domestic", 1, 2)
+    declared = np.isfinite(capability) & (money.random(n) < 0.67)
+    capital = np.where(declared, np.rint(employees * per_worker / 1000) * 1000, np.nan)
+
     serials = np.arange(first_serial, first_serial + n, dtype=np.int64)
     names = firm_names(profile, PROFILES, np.minimum(place, n_places - 1), rng)
     firms = pl.DataFrame({
@@ -261,6 +268,7 @@ def generate_population(n: int, rng: np.random.Generator, first_serial: int = 1
         "monthly_capacity": pl.Series(capacity).replace(-1, None),
         "export_regime": pl.Series(regime.astype(str), dtype=pl.String),
         "hosts_visits": hosts,
+        "working_capital": pl.Series(capital).fill_nan(None),
         "profile": pl.Series(PROFILES, dtype=pl.String).gather(profile),
         "serial": serials,
     })

@@ -140,7 +140,7 @@ def write_database(session: Session, network: DemoNetwork,
         pl.col("id").cast(pl.Int64), pl.col("firm_id").alias("public_id"), "name",
         _name_keys(network.firms["name"]).alias("name_key"), "roles", "state",
         "municipality", "products", "hs_chapters", "employees", "monthly_capacity",
-        "export_regime", "hosts_visits", "provenance",
+        "export_regime", "hosts_visits", "provenance", "working_capital",
     )
     links = network.links.select(
         (pl.col("source_index") + firm_offset).alias("source_id"),

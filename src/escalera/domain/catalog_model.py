@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 from escalera.domain.measures import Metric, Practice
 from escalera.domain.screening import ScreeningQuestion
 from escalera.domain.segments import LEAD_TIME_METRIC, MarketSegment
+from escalera.domain.sourcing import SourcingOrigin
 from escalera.domain.standards import Ladder
 
 Path = tuple[str | int, ...]
@@ -25,6 +26,7 @@ class Catalog(BaseModel):
     ladders: tuple[Ladder, ...]
     segments: tuple[MarketSegment, ...] = ()
     screening: tuple[ScreeningQuestion, ...] = ()  # the half-day checklist
+    sourcing: tuple[SourcingOrigin, ...] = ()  # time to market by sourcing country
 
     def metric(self, metric_id: str) -> Metric:
         """The metric with this id (KeyError when unknown)."""

@@ -74,6 +74,7 @@ class Firm(BaseModel):
     export_regime: ExportRegime = ExportRegime.DOMESTIC
     hosts_visits: bool = False
     founded_on: dt.date | None = None  # unknown when None; assessments cannot predate it
+    working_capital: float | None = Field(default=None, ge=0)  # declared, in pesos; None: unknown
     provenance: dict[str, Source] = Field(default_factory=dict)
 
     @field_validator("id")

@@ -111,6 +111,12 @@ FIRM_COLUMNS: tuple[Column, ...] = (
       "Empty: unknown.",
       "Fecha de fundación, AAAA-MM-DD o DD/MM/AAAA; ninguna evaluación puede ser anterior. "
       "Vacía: desconocida.", "2009-03-01", "01/03/2009"),
+    C("working_capital", T.INTEGER, False, "capital de trabajo",
+      "Working capital the firm declares, in pesos; matchmaking flags orders that need more "
+      "(credit program candidates). Empty: unknown.",
+      "Capital de trabajo que declara la empresa, en pesos; el emparejamiento señala los "
+      "pedidos que necesitan más (candidatos a crédito). Vacío: desconocido.",
+      "250,000", "250,000"),
 )
 
 LINK_COLUMNS: tuple[Column, ...] = (

@@ -47,6 +47,8 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "founded_on": ("fundacion", "fecha de fundacion", "fecha fundacion", "fundada",
                        "fundada en", "inicio de operaciones", "founded", "founded on",
                        "founding date"),
+        "working_capital": ("capital de trabajo", "capital trabajo", "capital de operacion",
+                            "working capital"),
     },
     Kind.LINKS: {
         "source": ("origen", "empresa origen", "empresa de origen", "de", "from", "from firm"),

@@ -149,6 +149,8 @@ def _firm_fields(read: RowReader, row: RawRow) -> dict[str, object]:
     values["export_regime"] = regime or ExportRegime.DOMESTIC
     values["hosts_visits"] = bool(read.boolean(row, "hosts_visits"))
     values["founded_on"] = read.date(row, "founded_on")
+    capital = read.integer(row, "working_capital", 10**12)
+    values["working_capital"] = None if capital is None else float(capital)
     return values
 
 

@@ -155,7 +155,7 @@ def _write_parquet(sheet: _Sheet, path: Path) -> None:
     types = {"roles": pa.list_(pa.string()), "products": pa.list_(pa.string()),
              "hs_chapters": pa.list_(pa.int64()), "employees": pa.int64(),
              "monthly_capacity": pa.int64(), "hosts_visits": pa.bool_(),
-             "founded_on": pa.date32(),
+             "founded_on": pa.date32(), "working_capital": pa.float64(),
              "start": pa.date32(), "end": pa.date32(), "exclusive": pa.bool_(),
              "volume_share": pa.float64(), "date": pa.date32(), "value": pa.float64()}
     schema = pa.schema([(c, types.get(c, pa.string())) for c in sheet.columns])

@@ -18,7 +18,8 @@ def all_firms(session: Session) -> list[dict[str, Any]]:
              "municipality": r.municipality, "products": list(r.products),
              "hs_chapters": list(r.hs_chapters), "employees": r.employees,
              "monthly_capacity": r.monthly_capacity, "export_regime": r.export_regime,
-             "hosts_visits": r.hosts_visits, "founded_on": r.founded_on} for r in rows]
+             "hosts_visits": r.hosts_visits, "founded_on": r.founded_on,
+             "working_capital": r.working_capital} for r in rows]
 
 
 def all_links(session: Session) -> list[dict[str, Any]]:

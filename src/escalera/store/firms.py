@@ -31,6 +31,7 @@ def firm_to_row(firm: Firm) -> dict[str, Any]:
         "export_regime": str(firm.export_regime),
         "hosts_visits": firm.hosts_visits,
         "founded_on": firm.founded_on,
+        "working_capital": firm.working_capital,
         "provenance": {k: v.model_dump(mode="json") for k, v in firm.provenance.items()},
     }
 
@@ -43,6 +44,7 @@ def row_to_firm(row: FirmRow) -> Firm:
         "hs_chapters": row.hs_chapters, "employees": row.employees,
         "monthly_capacity": row.monthly_capacity, "export_regime": row.export_regime,
         "hosts_visits": row.hosts_visits, "founded_on": row.founded_on,
+        "working_capital": row.working_capital,
         "provenance": row.provenance,
     })
 

@@ -56,6 +56,7 @@ class FirmRow(Base):
     export_regime: Mapped[str] = mapped_column(String(20))
     hosts_visits: Mapped[bool] = mapped_column(Boolean, default=False)
     founded_on: Mapped[dt.date | None] = mapped_column(Date)  # None: unknown
+    working_capital: Mapped[float | None] = mapped_column(Float)  # declared; None: unknown
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
@@ -248,3 +249,73 @@ class SwitchingTransitionRow(Base):
     to_severity: Mapped[str] = mapped_column(String(16))
     reason_code: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OrderRow(Base):
+    """A buyer's order (``domain.orders.Order``); ``status`` open, allocated or cancelled."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    buyer_name: Mapped[str] = mapped_column(String(200), default="")
+    product: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[int] = mapped_column(Integer)
+    ladder: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str | None] = mapped_column(String(64))
+    segment: Mapped[str | None] = mapped_column(String(64))
+    order_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    unit_price: Mapped[float] = mapped_column(Float)
+    materials_cost: Mapped[float | None] = mapped_column(Float)
+    payment_days: Mapped[int] = mapped_column(Integer)
+    splittable: Mapped[bool] = mapped_column(Boolean)
+    max_producers: Mapped[int] = mapped_column(Integer)
+    min_share: Mapped[float] = mapped_column(Float)
+    max_pool_members: Mapped[int] = mapped_column(Integer)
+    pool_regions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    destination: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class MatchRunRow(Base):
+    """One allocation run: the weights, what the solver proved, and per order the result,
+    the explanations and the time to market (``summary``). ``state`` proposed, accepted or
+    discarded; only accepted runs hold producers' capacity."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    on: Mapped[dt.date] = mapped_column(Date)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    time_limit: Mapped[float] = mapped_column(Float)
+    solver_status: Mapped[str] = mapped_column(String(16))
+    objective: Mapped[float] = mapped_column(Float)
+    bound: Mapped[float] = mapped_column(Float)
+    gap: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+    greedy_objective: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(12), default="proposed")
+    summary: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class AllocationRow(Base):
+    """Units of an order given to one producer by a run, through which channel, and what it
+    means for the producer's working capital."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(60))
+    units: Mapped[int] = mapped_column(Integer)
+    unit_cost: Mapped[float] = mapped_column(Float)
+    delivery_days: Mapped[int] = mapped_column(Integer)
+    financing_need: Mapped[float] = mapped_column(Float)
+    financing_cost: Mapped[float] = mapped_column(Float)
+    credit_candidate: Mapped[bool | None] = mapped_column(Boolean)
