@@ -217,6 +217,11 @@ def test_an_adhoc_pool_respects_its_size_and_adhoc_ok() -> None:
     (AllocationProblem((OrderSpec("A", 1, 0, 1, True, 0, 1.0),),
                        cands([("A", "p", 1.0, 1, True)]).drop("max_units")), "max_units"),
     (AllocationProblem((), weights=Weights(cost=-1.0)), "weight cost"),
+    (AllocationProblem((OrderSpec("A", 1, 0, 1, True, 0, 1.0),),
+                       cands([("A", "p", float("nan"), 1, True)])), "column unit_cost"),
+    (AllocationProblem((OrderSpec("A", 1, 0, 1, True, 0, 1.0),),
+                       load=load([("A", "m1", 1.0)]).with_columns(pl.lit(None).alias("bucket"))),
+     "missing or not-a-number value in the column bucket"),
 ])
 def test_inputs_that_do_not_fit_raise_a_clear_error(problem: AllocationProblem,
                                                     words: str) -> None:

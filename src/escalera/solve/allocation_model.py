@@ -54,11 +54,17 @@ def build(prep: Prepared) -> AllocationModel:
     z = model.add_binaries(np.zeros(len(prep.channels)))
     entries = np.arange(n, dtype=np.int64)
     two = np.concatenate([entries, entries])
-    # Tight big-M: lower * y <= x <= upper * y.
+    # Tight big-M: x <= upper * y.
     model.add_rows(np.full(n, -np.inf), np.zeros(n), two, np.concatenate([x, y]),
                    np.concatenate([np.ones(n), -upper]))
-    model.add_rows(np.zeros(n), np.full(n, np.inf), two, np.concatenate([x, y]),
-                   np.concatenate([np.ones(n), -lower]))
+    # lower * y <= x matters only where the minimum is above one unit: otherwise y = 1 with
+    # x = 0 gains nothing (y costs the per-pair term and only uses up slots), and decoding
+    # reads work from x.
+    big = np.flatnonzero(lower > 1)
+    k = np.arange(big.size, dtype=np.int64)
+    model.add_rows(np.zeros(big.size), np.full(big.size, np.inf), np.concatenate([k, k]),
+                   np.concatenate([x[big], y[big]]), np.concatenate([np.ones(big.size),
+                                                                     -lower[big]]))
     quantity = np.array([o.quantity for o in orders], dtype=np.float64)
     most = np.array([o.max_producers for o in orders], dtype=np.float64)
     if n:

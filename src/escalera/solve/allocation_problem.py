@@ -106,14 +106,22 @@ class AllocationResult:
 
 
 def frame(df: pl.DataFrame, schema: Mapping[str, type[pl.DataType]], table: str) -> pl.DataFrame:
-    """``df`` reduced to ``schema``'s columns, cast; a frame with no columns counts as empty."""
+    """``df`` reduced to ``schema``'s columns, cast, every value present (and finite); a frame
+    with no columns counts as empty."""
     if df.width == 0:
         return _empty(schema)
     missing = [name for name in schema if name not in df.columns]
     if missing:
         raise AllocationInputError(N_("allocation input: the {table} table lacks the column "
                                       "{column}"), table=table, column=missing[0])
-    return df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    out = df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    for name in schema:
+        column = out[name]
+        if column.null_count() or (column.dtype == pl.Float64 and not column.is_finite().all()):
+            raise AllocationInputError(N_("allocation input: the {table} table has a missing "
+                                          "or not-a-number value in the column {column}"),
+                                       table=table, column=name)
+    return out
 
 
 # -- the objective ---------------------------------------------------------------------------
