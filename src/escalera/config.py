@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from escalera.analytics.confidentiality import MIN_ALLOWED_GROUP_SIZE, MIN_GROUP_SIZE
@@ -12,6 +12,7 @@ from escalera.errors import ConfigError
 from escalera.i18n import _
 
 DEFAULT_SQLITE_FILE = "escalera.db"
+DEV_SECRET = "development-only-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -41,6 +42,23 @@ class Settings(BaseSettings):
         description="Peer groups of fewer firms are never shown (benchmarks, trends, ladder "
         "statistics); at least 3.",
     )
+
+    env: str = Field(default="development", pattern="^(development|production)$",
+                     description="development or production; production refuses the default "
+                     "secret key and sends cookies over HTTPS only.")
+    secret_key: str = Field(default=DEV_SECRET, min_length=16,
+                            description="Signs session cookies; set a long random value "
+                            "outside development.")
+    login_attempts: int = Field(default=5, ge=1, description="Failed logins allowed per "
+                                "user and address in 15 minutes before refusing.")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("env", "development") != "development" and value == DEV_SECRET:
+            raise ValueError(_("the default secret key may only be used in development; set "
+                               "ESCALERA_SECRET_KEY to a long random value"))
+        return value
 
     @field_validator("min_group_size")
     @classmethod

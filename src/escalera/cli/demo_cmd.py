@@ -18,6 +18,8 @@ from escalera.cli.common import (
     parse_day,
     print_json,
 )
+from escalera.cli.serve_cmd import serve
+from escalera.demo.accounts import seed_accounts
 from escalera.demo.generator import generate_network
 from escalera.demo.inspections import seed_inspections
 from escalera.demo.orders import seed_orders
@@ -29,6 +31,7 @@ from escalera.i18n import _, current_language
 from escalera.services.certificates import certificate_counts
 from escalera.services.demo import RegistryNotEmpty, seed_demo
 from escalera.services.ladder_stats import ladder_stats
+from escalera.web.templating import role_name
 
 DEFAULT_FIRMS = 2000
 DEFAULT_SEED = 42
@@ -104,6 +107,9 @@ def register(app: typer.Typer) -> None:
                                               "this folder instead of the database.")),
         reset: bool = typer.Option(False, "--reset", help=_("Delete the firms already in the "
                                      "database (and their links and assessments) first.")),
+        host: str = typer.Option("127.0.0.1", "--host", help=_("Address to serve on.")),
+        port: int = typer.Option(8000, "--port", min=1, max=65535,
+                                 help=_("Port to serve on.")),
         json_out: bool = json_option(),
     ) -> None:
         """Seed a synthetic but believable network of Mexican garment producers."""
@@ -131,13 +137,21 @@ def register(app: typer.Typer) -> None:
                                                      reference_date=reference, firms=firms)
                         matched = seed_orders(session, context.catalog,
                                               reference_date=reference)
+                        result["accounts"] = seed_accounts(session)
                     result["workflow"] = flow.as_dict()
                     result["inspections"] = inspected.as_dict()
                     result["matchmaking"] = matched
                 except RegistryNotEmpty as exc:
-                    raise EscaleraError(
-                        _("the database already has {firms} firms; run again with --reset "
-                          "to replace them.").format(firms=exc.firms)) from None
+                    if no_serve:
+                        raise EscaleraError(
+                            _("the database already has {firms} firms; run again with "
+                              "--reset to replace them.").format(firms=exc.firms)) from None
+                    # Already seeded: serve what is there.
+                    console.print(_("The database already has {firms} firms: serving them "
+                                    "(--reset seeds a new demo).").format(firms=exc.firms))
+                    bar.stop()
+                    serve(ctx, host, port)
+                    return
                 url = context.engine.url.render_as_string(hide_password=True)
                 result["database"] = url
         seconds = time.perf_counter() - started
@@ -155,12 +169,13 @@ def register(app: typer.Typer) -> None:
             result["ladders"] = stats["ladders"]
             result["producers"] = stats["firms"]
             result["excluded_non_producers"] = stats["excluded_non_producers"]
-        serve_note = _("Serving the web app arrives with the web issue; the demo data is "
-                       "ready in the database.")
+        serving = parquet is None and not no_serve
         if json_out:
-            if not no_serve:
-                result["serve"] = serve_note
+            if serving:
+                result["serve"] = f"http://{host}:{port}/"
             print_json(result)
+            if serving:
+                serve(ctx, host, port)
             return
         if parquet is not None:
             console.print(_("Parquet files written to {path}.").format(path=parquet))
@@ -192,5 +207,9 @@ def register(app: typer.Typer) -> None:
             console.print(_("Matchmaking: {orders} buyers' orders, run {run} places {filled} of "
                             "{quantity} units; {unfilled_orders} orders are explained "
                             "(escalera match show {run}).").format(**result["matchmaking"]))
-        if not no_serve:
-            console.print(serve_note)
+        if "accounts" in result:
+            console.print(_("Demo accounts (development only): {accounts}").format(
+                accounts=", ".join(f"{a['username']} / {a['password']} ({role_name(a['role'])})"
+                                   for a in result["accounts"])), highlight=False)
+        if serving:
+            serve(ctx, host, port)

@@ -22,6 +22,7 @@ from escalera.cli import (
     match_cmd,
     orders_cmd,
     report_cmd,
+    serve_cmd,
 )
 from escalera.cli.common import err_console
 from escalera.config import load_settings
@@ -71,6 +72,7 @@ def build_app() -> typer.Typer:
     aql_cmd.register(app)
     orders_cmd.register(app, match_cmd.register(app))
     inspect_cmd.register(app)
+    serve_cmd.register(app)
     return app
 
 

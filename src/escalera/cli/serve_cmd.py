@@ -1,0 +1,36 @@
+"""``escalera serve``: the web application (database from ESCALERA_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import typer
+
+from escalera.cli.common import app_context, console
+from escalera.i18n import _
+
+
+def serve(settings_ctx: typer.Context, host: str, port: int) -> None:
+    """Run the web application with uvicorn until interrupted."""
+    import uvicorn
+
+    from escalera.web.app import create_app
+
+    context = app_context(settings_ctx)
+    context.engine  # noqa: B018 - bring the schema up to date before serving
+    console.print(_("Serving escalera at http://{host}:{port}/ (Ctrl+C stops it).").format(
+        host=host, port=port), highlight=False)
+    uvicorn.run(create_app(context.settings), host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command to ``app``."""
+
+    @app.command("serve", help=_("Serve the web application: the JSON API under /api/v1 and "
+                                  "the pages, in Spanish and English."))
+    def serve_cmd(
+        ctx: typer.Context,
+        host: str = typer.Option("127.0.0.1", "--host", help=_("Address to listen on.")),
+        port: int = typer.Option(8000, "--port", min=1, max=65535,
+                                 help=_("Port to listen on.")),
+    ) -> None:
+        """Serve the web application."""
+        serve(ctx, host, port)

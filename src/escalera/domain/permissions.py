@@ -1,0 +1,84 @@
+"""Who may do what: roles, actions and the firms each account sees. Pure.
+
+- **admin**: everything, accounts included.
+- **program_manager**: every firm and its raw data; orders, matchmaking, imports, programs.
+- **assessor**: the firms assigned to them (raw data, assessments, inspections); profiles
+  and levels of the others like a buyer.
+- **producer**: its own firm's raw data; everyone's profile and level; benchmarks only as
+  suppressed, anonymised peer groups (what the benchmark service returns anyway).
+- **buyer**: profiles and levels, benchmarks, its own orders and their allocations; never
+  raw assessments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Account roles."""
+
+    ADMIN = "admin"
+    PROGRAM_MANAGER = "program_manager"
+    ASSESSOR = "assessor"
+    PRODUCER = "producer"
+    BUYER = "buyer"
+
+
+class Action(StrEnum):
+    """What a request does."""
+
+    READ_PROFILES = "read_profiles"  # firm profiles, levels, gaps, links, catalog
+    READ_RAW = "read_raw"  # a firm's assessments, observations and inspections
+    READ_BENCHMARKS = "read_benchmarks"
+    ASSESS = "assess"  # create and move assessments of a firm
+    INSPECT = "inspect"  # record inspections of a firm
+    ORDER = "order"  # add orders
+    MATCH = "match"  # run and accept allocations
+    IMPORT = "import"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    READ_AUDIT = "read_audit"
+
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.PROGRAM_MANAGER: frozenset(Action) - {Action.MANAGE_ACCOUNTS},
+    Role.ASSESSOR: frozenset({Action.READ_PROFILES, Action.READ_RAW, Action.READ_BENCHMARKS,
+                              Action.ASSESS, Action.INSPECT}),
+    Role.PRODUCER: frozenset({Action.READ_PROFILES, Action.READ_RAW,
+                              Action.READ_BENCHMARKS}),
+    Role.BUYER: frozenset({Action.READ_PROFILES, Action.READ_BENCHMARKS, Action.ORDER}),
+}
+# Actions about one firm that roles other than admin and program manager may take only on
+# their own firm (producer) or their assigned firms (assessor).
+FIRM_SCOPED = frozenset({Action.READ_RAW, Action.ASSESS, Action.INSPECT})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The account behind a request."""
+
+    username: str
+    role: Role
+    firm_id: str | None = None  # producers and buyers speak for one firm
+    assigned: frozenset[str] = field(default_factory=frozenset)  # assessors' firms
+
+    @property
+    def unrestricted(self) -> bool:
+        """Admins and program managers see every firm's raw data."""
+        return self.role in (Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+def can(principal: Principal, action: Action, firm_id: str | None = None) -> bool:
+    """Whether ``principal`` may take ``action`` (on ``firm_id`` when the action is about
+    one firm)."""
+    if action not in ROLE_ACTIONS[principal.role]:
+        return False
+    if action not in FIRM_SCOPED or principal.unrestricted:
+        return True
+    if firm_id is None:
+        return False
+    if principal.role is Role.PRODUCER:
+        return firm_id == principal.firm_id
+    return firm_id in principal.assigned

@@ -1,0 +1,11 @@
+"""The JSON API under ``/api/v1``; each area has its own module with a ``router``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from escalera.web.api import auth, catalog, firms
+
+router = APIRouter(prefix="/api/v1")
+for area in (auth, catalog, firms):
+    router.include_router(area.router)

@@ -1,0 +1,79 @@
+"""``/api/v1/firms``: the registry, each firm's levels, gaps, segments and certificates,
+and its links. Current values in gaps are raw data: shown only to those who may read the
+firm's raw data (the firm itself, its assessors, program managers, admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import APIRouter, Depends, Query
+
+from escalera.domain.permissions import Action, can
+from escalera.services.firm_view import show_firm
+from escalera.store.evidence import firms_frame
+from escalera.web.api.lists import Page, page_params, paged
+from escalera.web.deps import DB, Who, allow, context
+
+router = APIRouter(prefix="/firms", tags=["firms"])
+SORTABLE = ("firm_id", "name", "state", "municipality", "employees", "monthly_capacity")
+
+
+@router.get("")
+def list_firms(who: Who, session: DB, page: Annotated[Page, Depends(page_params)],
+               q: Annotated[str | None, Query(max_length=100)] = None,
+               state: Annotated[str | None, Query(max_length=80)] = None,
+               product: Annotated[str | None, Query(max_length=40)] = None,
+               role: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+    """Firms, filtered by name (``q``), state, product and role; sortable."""
+    allow(who, Action.READ_PROFILES)
+    frame = firms_frame(session)
+    if q:
+        frame = frame.filter(pl.col("name").str.to_lowercase().str.contains(q.lower(),
+                                                                            literal=True))
+    if state:
+        frame = frame.filter(pl.col("state").str.to_lowercase() == state.lower())
+    if product:
+        frame = frame.filter(pl.col("products").list.contains(product))
+    if role:
+        frame = frame.filter(pl.col("roles").list.contains(role))
+    return paged(frame.sort("firm_id"), page, SORTABLE)
+
+
+@router.get("/{firm_id}")
+def firm(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+         on: dt.date | None = None) -> dict[str, Any]:
+    """A firm's profile and, on ``on`` (default today), its level on each ladder with the
+    gap to the next level, its market segments now and next, and its certificates."""
+    allow(who, Action.READ_PROFILES)
+    day = on or dt.date.today()
+    view = show_firm(session, ctx.catalog, firm_id, day, ctx.settings.stale_after_days,
+                     with_visits=False)
+    raw = can(who, Action.READ_RAW, view.firm.id)
+    evaluation = view.evaluation.model_dump(mode="json")
+    if not raw:
+        for ladder in evaluation["ladders"]:
+            for req in ladder["gap"]:
+                req.update(current=None, distance=None, assessment_id=None)
+            for level in ladder["levels"]:
+                for req in level["requirements"]:
+                    req.update(current=None, distance=None, assessment_id=None)
+        for segment in evaluation["segments"]:
+            for check in segment["checks"]:
+                check.update(current=None)
+    firm_data = view.firm.model_dump(mode="json", exclude={"provenance"})
+    if not raw:
+        firm_data.pop("working_capital", None)
+    return {"firm": firm_data, "on": day.isoformat(), "raw_data": raw,
+            "evaluation": evaluation,
+            "certificates": [c.model_dump(mode="json") for c in view.certificates]}
+
+
+@router.get("/{firm_id}/links")
+def links(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context)) -> list[Any]:
+    """The firm's links along the chain (subcontracting, tutelage, integradoras...)."""
+    allow(who, Action.READ_PROFILES)
+    view = show_firm(session, ctx.catalog, firm_id, dt.date.today(),
+                     ctx.settings.stale_after_days, with_visits=False)
+    return [link.model_dump(mode="json") for link in view.links]

@@ -1,0 +1,66 @@
+"""``create_app(settings)``: the FastAPI application. No settings, engine or catalog are
+made at import time; everything hangs from the app's context."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from escalera import __version__
+from escalera.config import Settings, load_settings
+from escalera.i18n import LANGUAGES, set_language
+from escalera.services.context import AppContext
+from escalera.web import api, errors, pages
+from escalera.web.security import LoginLimiter
+
+STATIC = Path(__file__).parent / "static"
+LANG_KEY = "lang"
+
+
+def _language(request: Request, default: str) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        request.session[LANG_KEY] = asked
+        return asked
+    kept = request.session.get(LANG_KEY)
+    if kept in LANGUAGES:
+        return str(kept)
+    header = request.headers.get("accept-language", "")[:2].lower()
+    if request.url.path.startswith("/api/") and header in LANGUAGES:
+        return header
+    return default
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The web application over the database and catalog of ``settings``."""
+    chosen = settings or load_settings()
+    app = FastAPI(title="escalera", version=__version__, openapi_url="/openapi.json",
+                  docs_url="/api/docs", redoc_url=None,
+                  description="Ladders of quality standards for networks of small "
+                              "producers: registry, assessments, levels, benchmarks, "
+                              "inspections, orders and allocations.")
+    app.state.context = AppContext(chosen)
+    app.state.limiter = LoginLimiter(chosen.login_attempts)
+
+    @app.middleware("http")
+    async def language(request: Request,
+                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        lang = _language(request, chosen.lang)
+        set_language(lang)
+        response = await call_next(request)
+        response.headers.setdefault("Content-Language", lang)
+        return response
+
+    # Added last, so it runs first: the language middleware reads the session.
+    app.add_middleware(SessionMiddleware, secret_key=chosen.secret_key,
+                       session_cookie="escalera_session", same_site="lax",
+                       https_only=chosen.env == "production", max_age=12 * 3600)
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

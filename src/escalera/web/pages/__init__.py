@@ -1,0 +1,11 @@
+"""Server-rendered pages (Jinja2 + htmx); each area has its own module with a ``router``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from escalera.web.pages import auth, dashboard, firms
+
+router = APIRouter(include_in_schema=False)
+for area in (auth, dashboard, firms):
+    router.include_router(area.router)
