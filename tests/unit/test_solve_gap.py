@@ -210,3 +210,12 @@ def test_no_time_for_the_solver_keeps_the_greedy_answer() -> None:
         assert result.gap is None
     else:
         assert result.bound <= result.objective
+
+
+def test_greedy_budget_still_gives_an_answer() -> None:
+    instance = generate_gap("D", 10, 60, seed=4)
+    rushed = greedy_assignment(instance, budget=0.0)  # one construction, no improvement
+    full = greedy_assignment(instance)
+    assert rushed is not None and full is not None
+    assert_valid(instance, rushed)
+    assert instance.objective(full) <= instance.objective(rushed)

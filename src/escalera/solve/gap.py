@@ -20,6 +20,7 @@ from escalera.solve.greedy import greedy_assignment
 from escalera.solve.mip import FloatArray, LinearModel, MipStatus, relative_gap, solve_mip
 
 Assignment = NDArray[np.int64]  # agent index per job
+GREEDY_SHARE = 0.2  # of the time limit the greedy may take before the MIP starts
 
 
 class GapError(EscaleraError, ValueError):
@@ -134,7 +135,7 @@ def solve_gap(instance: GapInstance, *, time_limit: float = 60.0, maximize: bool
     and, when ``warm_start``, its assignment is the solver's first incumbent.
     """
     started = time.perf_counter()
-    greedy = greedy_assignment(instance, maximize=maximize)
+    greedy = greedy_assignment(instance, maximize=maximize, budget=GREEDY_SHARE * time_limit)
     greedy_seconds = time.perf_counter() - started
     model = gap_model(instance, maximize=maximize)
     start = None
