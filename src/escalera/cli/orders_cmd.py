@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from escalera.cli.common import app_context, console, json_option, parse_day, print_json
-from escalera.domain.orders import Order, OrderError, requirement
+from escalera.domain.orders import Order, OrderError
 from escalera.domain.products import product_label
 from escalera.errors import N_, EscaleraError
 from escalera.i18n import _, current_language
@@ -62,6 +63,16 @@ def _allocation_rows(view: matching.RunView) -> list[dict[str, Any]]:
             for o in view.orders for a in o["allocations"]]
 
 
+EXPORT_SUFFIXES = (".json", ".xlsx", ".csv")
+
+
+def check_export(path: Path) -> None:
+    """Refuse an export path whose format is not known."""
+    if path.suffix.lower() not in EXPORT_SUFFIXES:
+        raise ExportRefused(N_("export to a .csv, .xlsx or .json file, not {name!r}"),
+                            name=path.name)
+
+
 def export_run(view: matching.RunView, path: Path) -> list[Path]:
     """Write a run to ``path``: .json (everything), .xlsx (two sheets) or .csv (orders in
     ``path``, allocations beside it in ``<name>-allocations.csv``)."""
@@ -96,8 +107,8 @@ def export_run(view: matching.RunView, path: Path) -> list[Path]:
                 writer.writerows([[row[c] for c in columns] for row in rows])
             written.append(target)
         return written
-    raise ExportRefused(N_("export to a .csv, .xlsx or .json file, not {name!r}"),
-                        name=path.name)
+    check_export(path)
+    return []
 
 
 def render_run(view: matching.RunView) -> None:
@@ -151,11 +162,7 @@ def register(app: typer.Typer, match_group: typer.Typer) -> None:
         context = app_context(ctx)
         orders = read_orders(path)
         with context.transaction() as session:
-            clash = order_repo.existing_ids(session, [o.id for o in orders])
-            if clash:
-                raise OrderError(N_("order {id} is already in the database"),
-                                 id=sorted(clash)[0])
-            order_repo.insert_orders(session, orders)
+            matching.add_orders(session, context.catalog, orders, dt.date.today())
         if json_out:
             print_json({"imported": len(orders), "orders": [o.id for o in orders]})
         else:
@@ -205,14 +212,14 @@ def register(app: typer.Typer, match_group: typer.Typer) -> None:
                           max_pool_members=max_pool, pool_regions=tuple(pool_region),
                           destination=destination, materials_cost=materials_cost,
                           payment_days=payment_days)
-        except ValueError as exc:
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'order'}: {e['msg']}"
+                for e in exc.errors())
             raise OrderError(N_("order {order}: {reason}"), order=order_id,
-                             reason=str(exc).splitlines()[-1]) from None
+                             reason=reasons) from None
         with context.transaction() as session:
-            requirement(order, context.catalog)
-            if order_repo.existing_ids(session, [order.id]):
-                raise OrderError(N_("order {id} is already in the database"), id=order.id)
-            order_repo.insert_orders(session, [order])
+            matching.add_orders(session, context.catalog, [order], dt.date.today())
         if json_out:
             print_json(order.model_dump(mode="json"))
         else:
@@ -262,6 +269,8 @@ def register(app: typer.Typer, match_group: typer.Typer) -> None:
         """Allocate orders."""
         context = app_context(ctx)
         weights = parse_weights(weight)
+        if export is not None:
+            check_export(export)  # before anything is stored
         orders = read_orders(orders_file) if orders_file is not None else None
         with context.transaction() as session:
             view = matching.run(session, context.catalog, orders=orders, on=parse_day(on),

@@ -20,7 +20,6 @@ from escalera.domain.orders import Order
 from escalera.services import matching
 from escalera.solve.allocation import Weights
 from escalera.store.evidence import firms_frame
-from escalera.store.orders import insert_orders
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ def seed_orders(session: Session, catalog: Catalog, *, reference_date: dt.date,
             splittable=template.splittable, max_producers=template.max_producers,
             min_share=template.min_share, max_pool_members=template.max_pool_members,
             destination=template.destination, payment_days=template.payment_days))
-    insert_orders(session, orders)
+    matching.add_orders(session, catalog, orders, reference_date)
     view = matching.run(session, catalog, on=reference_date, weights=Weights(),
                         time_limit=time_limit,
                         now=dt.datetime.combine(reference_date, dt.time(9, 0)))

@@ -51,7 +51,7 @@ from escalera.domain.orders import (
     level_rank,
     requirement,
 )
-from escalera.domain.products import product_label
+from escalera.domain.products import PRODUCTS, product_label
 from escalera.domain.regions import MUNICIPALITY_POINTS, STATE_CENTROIDS, canonical_state
 from escalera.domain.sourcing import compare
 from escalera.errors import N_, EscaleraError
@@ -65,6 +65,7 @@ from escalera.store.tables import FirmRow, LinkRow
 
 EVIDENCE = {"lead": "lead_time_days", "turnaround": "turnaround_days",
             "efficiency": "efficiency_pct"}
+KNOWN_PRODUCTS = frozenset(p.id for p in PRODUCTS)
 NEAR_FIRMS = 3  # candidates blocked by the level whose reasons are quoted
 REASONS_PER_FIRM = 2
 
@@ -197,14 +198,15 @@ def _profiles(session: Session, catalog: Catalog, producers: pl.DataFrame, on: d
 
 
 def pools_frame(session: Session, on: dt.date) -> pl.DataFrame:
-    """Integradoras and jobber networks active on ``on``: pool_id, kind, producer_id."""
+    """Integradoras and jobber networks active on ``on`` (a link ends the day before its end
+    date, as ``Link.active_on`` says): pool_id, kind, producer_id."""
     source, target = FirmRow.__table__.alias("s"), FirmRow.__table__.alias("t")
     stmt = (select(LinkRow.type, source.c.public_id, target.c.public_id)
             .join(source, source.c.id == LinkRow.source_id)
             .join(target, target.c.id == LinkRow.target_id)
             .where(LinkRow.type.in_([str(LinkType.INTEGRADORA_MEMBERSHIP),
                                      str(LinkType.JOBBER_NETWORK)]),
-                   LinkRow.start <= on, (LinkRow.end.is_(None)) | (LinkRow.end >= on)))
+                   LinkRow.start <= on, (LinkRow.end.is_(None)) | (LinkRow.end > on)))
     rows = []
     for kind, src, dst in session.execute(stmt):
         if kind == str(LinkType.INTEGRADORA_MEMBERSHIP):  # member -> integradora
@@ -213,6 +215,28 @@ def pools_frame(session: Session, on: dt.date) -> pl.DataFrame:
             rows.append((src, "jobber_network", dst))
     return pl.DataFrame(rows, schema={"pool_id": pl.String, "kind": pl.String,
                                       "producer_id": pl.String}, orient="row").unique()
+
+
+def add_orders(session: Session, catalog: Catalog, orders: Sequence[Order],
+               today: dt.date) -> int:
+    """Store new orders after checking all of them (nothing is written when one is bad):
+    a known product, a requirement the catalog defines, a due date not in the past, a new
+    id, a registered buyer."""
+    for order in orders:
+        requirement(order, catalog)
+        if order.product not in KNOWN_PRODUCTS:
+            raise OrderError(N_("order {order}: unknown product {product!r}; use one of "
+                                "{valid}"), order=order.id, product=order.product,
+                             valid=", ".join(sorted(KNOWN_PRODUCTS)))
+        if order.due_date < today:
+            raise OrderError(N_("order {order}: the due date {due} is in the past (today is "
+                                "{today})"), order=order.id, due=order.due_date.isoformat(),
+                             today=today.isoformat())
+    clash = repo.existing_ids(session, [o.id for o in orders])
+    if clash:
+        raise OrderError(N_("order {id} is already in the database; give new ids or run "
+                            "over the stored orders"), id=sorted(clash)[0])
+    return repo.insert_orders(session, orders)
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -225,11 +249,7 @@ def run(session: Session, catalog: Catalog, *, orders: Sequence[Order] | None = 
     if orders is None:
         stored = [o for _row, o in repo.orders(session)]
     else:
-        clash = repo.existing_ids(session, [o.id for o in orders])
-        if clash:
-            raise OrderError(N_("order {id} is already in the database; give new ids or run "
-                                "over the stored orders"), id=sorted(clash)[0])
-        repo.insert_orders(session, orders)
+        add_orders(session, catalog, orders, today=on)
         stored = list(orders)
     if not stored:
         raise MatchRefused(N_("there are no open orders to allocate"))
