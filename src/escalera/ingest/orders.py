@@ -80,6 +80,7 @@ def read_orders(path: Path) -> list[Order]:
     orders: list[Order] = []
     for row in table.rows:
         values: dict[str, Any] = {}
+        unreadable = len(problems)
         for index, name in columns.items():
             text = row.cells[index].strip() if index < len(row.cells) else ""
             if not text:
@@ -90,6 +91,8 @@ def read_orders(path: Path) -> list[Order]:
                 reason = exc.reason if isinstance(exc, CellError) else str(exc)
                 problems.append(f"{table.file}:{row.number}: {table.headers[index]}: "
                                 f"{text!r}: {reason}")
+        if len(problems) > unreadable:
+            continue  # a cell could not be read: its reason is given, not a knock-on one
         try:
             orders.append(Order(**values))
         except ValidationError as exc:

@@ -37,6 +37,7 @@ from escalera.analytics.match_candidates import (
 )
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.chain import LinkType
+from escalera.domain.delivery import HUBS, destination_point
 from escalera.domain.evaluation import Status, evaluate_firm
 from escalera.domain.evidence import ItemKind, latest_evidence
 from escalera.domain.explanations import TEMPLATES, Explanation, Shortfall, explain
@@ -228,6 +229,10 @@ def add_orders(session: Session, catalog: Catalog, orders: Sequence[Order],
             raise OrderError(N_("order {order}: unknown product {product!r}; use one of "
                                 "{valid}"), order=order.id, product=order.product,
                              valid=", ".join(sorted(KNOWN_PRODUCTS)))
+        if destination_point(order.destination)[0] is None:
+            raise OrderError(N_("order {order}: unknown destination {destination!r}; give a "
+                                "Mexican state or one of {hubs}"), order=order.id,
+                             destination=order.destination, hubs=", ".join(HUBS))
         if order.due_date < today:
             raise OrderError(N_("order {order}: the due date {due} is in the past (today is "
                                 "{today})"), order=order.id, due=order.due_date.isoformat(),
