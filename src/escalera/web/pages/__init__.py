@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from escalera.web.pages import auth, dashboard, firms
+from escalera.web.pages import auth, catalog, chain, dashboard, firms
 
 router = APIRouter(include_in_schema=False)
-for area in (auth, dashboard, firms):
+for area in (auth, dashboard, firms, chain, catalog):
     router.include_router(area.router)
