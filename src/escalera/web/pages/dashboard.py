@@ -22,6 +22,7 @@ router = APIRouter()
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v6.json"
 NOT_ASSESSED_COLOUR, BELOW_COLOUR = "#bdbdbd", "#e08a3c"
 LEVEL_COLOURS = ("#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40")
+LEGEND_BELOW = {"legend": {"orient": "bottom", "direction": "horizontal", "columns": 3}}
 
 
 def standing_scale(catalog: Catalog, ladder_id: str) -> dict[str, Any]:
@@ -40,6 +41,7 @@ def levels_chart(catalog: Catalog, ladder_id: str, by: str, label: str) -> dict[
             "spec": {
                 "$schema": VEGA_LITE, "description": label, "data": {"name": "rows"},
                 "width": "container", "mark": {"type": "bar", "tooltip": True},
+                "config": LEGEND_BELOW,
                 "encoding": {
                     "y": {"field": "group_label", "type": "nominal", "title": group_title,
                           "sort": None},
@@ -62,6 +64,7 @@ def over_time_chart(catalog: Catalog, ladder_id: str, label: str) -> dict[str, A
             "spec": {
                 "$schema": VEGA_LITE, "description": label, "data": {"name": "rows"},
                 "width": "container", "height": 220, "mark": {"type": "area", "tooltip": True},
+                "config": LEGEND_BELOW,
                 "encoding": {
                     "x": {"field": "on", "type": "temporal", "title": _("Date")},
                     "y": {"field": "firms", "type": "quantitative", "stack": "zero",
@@ -87,6 +90,7 @@ def moves_chart(ladder_id: str, label: str) -> dict[str, Any]:
             "spec": {
                 "$schema": VEGA_LITE, "description": label, "data": {"name": "rows"},
                 "width": "container", "height": 180, "mark": {"type": "bar", "tooltip": True},
+                "config": LEGEND_BELOW,
                 "encoding": {
                     "x": {"field": "on", "type": "ordinal", "title": _("Quarter ending")},
                     "xOffset": {"field": "label"},

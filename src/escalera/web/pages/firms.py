@@ -13,6 +13,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalera.domain.catalog_model import Catalog
+from escalera.domain.evaluation import FirmEvaluation, Status
 from escalera.domain.firms import Role as FirmRole
 from escalera.domain.permissions import Action, can
 from escalera.domain.products import PRODUCTS, product_label
@@ -20,7 +22,7 @@ from escalera.domain.sampling import Severity
 from escalera.domain.switching import SEVERITY_LABELS
 from escalera.errors import EscaleraError
 from escalera.i18n import _, current_language
-from escalera.presentation import number, role_label
+from escalera.presentation import number, role_label, status_label
 from escalera.services import inspections
 from escalera.services.firm_view import show_firm
 from escalera.services.report import firm_report_from_view
@@ -137,6 +139,33 @@ def assessments_of(session: Session, firm_id: str) -> list[dict[str, Any]]:
             for pid, on, stage, assessor, status, version in rows]
 
 
+def next_segment_checks(catalog: Catalog, evaluation: FirmEvaluation,
+                        raw: bool) -> list[dict[str, str]]:
+    """What still keeps the firm from its next segment: each unmet or unassessed condition
+    with the value required (and the firm's own value, with raw access), in words."""
+    nxt = evaluation.next_segment
+    if nxt is None:
+        return []
+    segment = next(s for s in catalog.segments if s.id == nxt.segment)
+    ladder = catalog.ladder(segment.ladder)
+    lang = current_language()
+    levels = {lv.id: lv.name.get(lang) for lv in ladder.levels}
+    labels = {"level": _("level"), "capacity": _("capacity"), "lead_time": _("lead time")}
+    units = {"capacity": _("units/month"), "lead_time": _("days")}
+
+    def shown(condition: str, value: float | str | None) -> str:
+        if value is None:
+            return "—"
+        if condition == "level":
+            return levels.get(str(value), str(value))
+        return f"{amount(float(value))} {units.get(condition, '')}".strip()
+
+    return [{"condition": labels.get(c.condition, c.condition),
+             "current": shown(c.condition, c.current) if raw else "",
+             "required": shown(c.condition, c.required), "status": status_label(c.status)}
+            for c in nxt.checks if c.status is not Status.MET]
+
+
 def names_of(session: Session, ids: set[str]) -> dict[str, str]:
     """Firm names by public id."""
     if not ids:
@@ -181,8 +210,7 @@ def firm_page(firm_id: str, request: Request, who: PageWho, session: DB,
         "min_group_size": ctx.settings.min_group_size, "amount": amount,
         "product_name": lambda product: product_label(product, lang),
         "severity": lambda value: _(SEVERITY_LABELS[Severity(value)]),
-        "condition_labels": {"level": _("level"), "capacity": _("capacity"),
-                             "lead_time": _("lead time")},
+        "next_checks": next_segment_checks(catalog, view.evaluation, raw),
         "products": ", ".join(product_label(p, lang) for p in firm.products),
         "roles": ", ".join(role_label(r) for r in firm.roles),
         "benchmark": (label, benchmark_chart(firm.id, label)) if raw and firm.is_producer
