@@ -48,7 +48,7 @@ def graph_spec(label: str) -> dict[str, Any]:
             {"stroke": "linktype", "title": _("Link"), "orient": "bottom-left",
              "symbolType": "stroke"}],
         "marks": [
-            {"type": "path", "from": {"data": "links"}, "interactive": False,
+            {"type": "path", "from": {"data": "links"}, "interactive": False, "aria": False,
              "encode": {"update": {
                  "stroke": {"scale": "linktype", "field": "type_label"},
                  "strokeWidth": {"value": 1.6},
@@ -59,6 +59,7 @@ def graph_spec(label: str) -> dict[str, Any]:
                             "sourceY": "datum.source.y", "targetX": "datum.target.x",
                             "targetY": "datum.target.y"}]},
             {"name": "firms", "type": "symbol", "zindex": 1, "from": {"data": "nodes"},
+             "aria": False,
              "encode": {"enter": {
                  "size": {"value": 110}, "cursor": {"value": "pointer"},
                  "stroke": {"scale": "role", "field": "role_name"},
