@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from escalera.web.pages import auth, catalog, chain, dashboard, firms
+from escalera.web.pages import aql, assess, auth, catalog, chain, dashboard, firms, imports, orders
 
 router = APIRouter(include_in_schema=False)
-for area in (auth, dashboard, firms, chain, catalog):
+for area in (auth, dashboard, firms, chain, catalog, assess, aql, orders, imports):
     router.include_router(area.router)
