@@ -241,6 +241,10 @@ def test_chain_chart_data(client_for: ClientFor) -> None:
     few = client.get(f"/api/v1/charts/chain?state={region}&limit=2").json()
     assert len(few["edges"]) == 2 and few["truncated"] is True
     assert few["total_links"] == len(body["edges"])
+    sub = client.get(f"/api/v1/charts/chain?state={region}&type=subcontracting").json()
+    assert sub["edges"] and {e["type"] for e in sub["edges"]} == {"subcontracting"}
+    assert len(sub["edges"]) < len(body["edges"]) and sub["type"] == "subcontracting"
+    assert client.get("/api/v1/charts/chain?type=friendship").status_code == 422
     jeans = client.get(f"/api/v1/charts/chain?state={region}&product=jeans").json()
     for edge in jeans["edges"]:
         assert "jeans" in nodes[edge["source"]]["products"] + nodes[edge["target"]]["products"]
@@ -252,6 +256,9 @@ def test_chain_page_lists_the_links_it_draws(client_for: ClientFor) -> None:
     assert region
     assert f"/api/v1/charts/chain?state={region.group(1).replace(' ', '+')}" in html
     assert 'id="links-heading"' in html and html.count("<tr>") > 2
+    tutelage = client_for("producer").get("/chain?lang=en&type=tutelage").text
+    assert '<option value="tutelage" selected>' in tutelage
+    assert "type=tutelage" in tutelage and "subcontracting</td>" not in tutelage
     empty = client_for("producer").get("/chain?lang=en&on=1990-01-01").text
     assert "No link matches these filters." in empty
 

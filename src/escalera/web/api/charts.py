@@ -255,16 +255,18 @@ def regions(session: Session) -> list[tuple[str, int]]:
 
 
 def chain_graph(session: Session, *, state: str, product: str | None = None,
-                on: dt.date | None = None, today: dt.date | None = None,
-                limit: int = MAX_LINKS) -> dict[str, Any]:
-    """The links of one region (either end in ``state``), optionally only those touching a
-    firm that makes ``product`` and only those active on ``on``; the most recent ``limit``
-    links when there are more. Nodes are the firms at either end."""
+                on: dt.date | None = None, link_type: LinkType | None = None,
+                today: dt.date | None = None, limit: int = MAX_LINKS) -> dict[str, Any]:
+    """The links of one region (either end in ``state``), optionally only those of one
+    type, touching a firm that makes ``product`` and active on ``on``; the most recent
+    ``limit`` links when there are more. Nodes are the firms at either end."""
     src, dst = FirmRow.__table__.alias("src"), FirmRow.__table__.alias("dst")
     stmt = (select(LinkRow, src.c.public_id, dst.c.public_id)
             .join(src, src.c.id == LinkRow.source_id).join(dst, dst.c.id == LinkRow.target_id)
             .where((src.c.state == state) | (dst.c.state == state))
             .order_by(LinkRow.start.desc(), LinkRow.id.desc()))
+    if link_type is not None:
+        stmt = stmt.where(LinkRow.type == str(link_type))
     links = [Link(source=s, target=t, type=row.type, start=row.start, end=row.end,
                   exclusive=row.exclusive) for row, s, t in session.execute(stmt)]
     if on is not None:
@@ -303,6 +305,7 @@ def chain_graph(session: Session, *, state: str, product: str | None = None,
               "end": link.end.isoformat() if link.end else None,
               "exclusive": link.exclusive, "active": link.active_on(day)} for link in links]
     return {"state": state, "product": product, "on": on.isoformat() if on else None,
+            "type": str(link_type) if link_type else None,
             "nodes": nodes, "edges": edges, "total_links": total,
             "truncated": total > len(links), "limit": limit}
 
@@ -311,14 +314,15 @@ def chain_graph(session: Session, *, state: str, product: str | None = None,
 def chain(who: Who, session: DB,
           state: Annotated[str | None, Query(max_length=80)] = None,
           product: Annotated[str | None, Query(max_length=40)] = None,
-          on: dt.date | None = None,
+          on: dt.date | None = None, type: LinkType | None = None,
           limit: Annotated[int, Query(ge=1, le=2000)] = MAX_LINKS) -> dict[str, Any]:
     """The chain map of one region (default: the region with most firms): firms as nodes
-    (role, state, products), links as edges (type, start, end), filtered by product and by
-    the date on which links were active."""
+    (role, state, products), links as edges (type, start, end), filtered by link type, by
+    product and by the date on which links were active."""
     allow(who, Action.READ_PROFILES)
     region = state or next(iter(regions(session)), ("", 0))[0]
-    return chain_graph(session, state=region, product=product or None, on=on, limit=limit)
+    return chain_graph(session, state=region, product=product or None, on=on,
+                       link_type=type, limit=limit)
 
 
 def benchmark_rows(catalog: Catalog, result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -87,7 +87,8 @@ def graph_spec(label: str) -> dict[str, Any]:
 def chain_page(request: Request, who: PageWho, session: DB,
                state: Annotated[str | None, Query(max_length=80)] = None,
                product: Annotated[str | None, Query(max_length=40)] = None,
-               on: Annotated[str | None, Query(max_length=10)] = None) -> Response:
+               on: Annotated[str | None, Query(max_length=10)] = None,
+               type: Annotated[str | None, Query(max_length=40)] = None) -> Response:
     """The chain map of one region (default: the one with most firms)."""
     allow(who, Action.READ_PROFILES)
     states = regions(session)
@@ -96,14 +97,18 @@ def chain_page(request: Request, who: PageWho, session: DB,
         day = dt.date.fromisoformat(on) if on else None
     except ValueError:
         day = None
-    graph = chain_graph(session, state=region, product=product or None, on=day)
+    link_type = type if type in {str(t) for t in LinkType} else None
+    graph = chain_graph(session, state=region, product=product or None, on=day,
+                        link_type=LinkType(link_type) if link_type else None)
     query = urlencode({k: v for k, v in (("state", region), ("product", product or ""),
-                                         ("on", day.isoformat() if day else "")) if v})
+                                         ("on", day.isoformat() if day else ""),
+                                         ("type", link_type or "")) if v})
     label = _("Links between firms in {region}").format(region=region)
     lang = current_language()
     return render(request, "chain.html.j2", {
         "who": who, "graph": graph, "region": region, "states": states,
         "product": product or "", "on": day.isoformat() if day else "",
         "products": [(p.id, product_label(p.id, lang)) for p in PRODUCTS],
+        "types": [(str(t), link_type_label(t)) for t in LinkType], "type": link_type or "",
         "src": f"/api/v1/charts/chain?{query}", "label": label, "limit": MAX_LINKS,
         "config": graph_spec(label)})
