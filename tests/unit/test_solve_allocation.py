@@ -298,3 +298,10 @@ def test_when_the_solver_stops_short_the_greedy_allocation_is_returned(
     # The bound is the tighter of the solver's and the greedy's simple one.
     assert result.bound == pytest.approx(min(150.0, greedy.bound))
     assert result.gap == pytest.approx((result.bound - result.objective) / result.objective)
+
+
+def test_a_time_limit_must_be_positive() -> None:
+    from escalera.solve.mip import SolverError
+
+    with pytest.raises(SolverError):
+        allocate(BASE, time_limit=0)

@@ -100,6 +100,9 @@ def allocate(problem: AllocationProblem, time_limit: float = 30.0) -> Allocation
     """The best allocation the MIP finds within ``time_limit`` seconds (never worse than the
     greedy's), with the proven bound and relative gap. ``seconds`` covers everything: the
     greedy, building the model and solving it."""
+    if not time_limit > 0:
+        raise SolverError(N_("the time limit must be positive, got {seconds}"),
+                          seconds=time_limit)
     started = time.perf_counter()
     prep = prepare(problem)
     picks = greedy_picks(prep)
