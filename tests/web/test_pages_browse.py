@@ -16,9 +16,10 @@ from fastapi import FastAPI
 
 from escalera.config import Settings
 from escalera.domain.firms import PRODUCER_ROLES
+from escalera.services import accounts
 from escalera.store.evidence import firms_frame
 from escalera.web.app import create_app
-from tests.web.conftest import ClientFor, TestClient, WebDemo
+from tests.web.conftest import ClientFor, TestClient, WebDemo, csrf_of
 
 ROLES = ("admin", "program_manager", "assessor", "producer", "buyer")
 WITH_RAW = ("admin", "program_manager", "assessor", "producer")  # on the demo producer's firm
@@ -328,3 +329,23 @@ def test_chart_script_is_served_and_pages_load_it(client_for: ClientFor) -> None
     assert html.index("vega.min.js") < html.index("vega-lite.min.js") < html.index(
         "vega-embed.min.js") < html.index("/static/charts.js")
     assert "/static/vendor/htmx.min.js" in client_for("admin").get("/firms").text
+
+
+def test_pages_and_charts_work_on_an_empty_registry(fresh_database_url: str) -> None:
+    app = create_app(Settings(database_url=fresh_database_url))
+    with app.state.context.transaction() as session:
+        accounts.create_user(session, username="vacia", password="demo-vacia-1",
+                             role="admin", display_name="Vacía")
+    client = TestClient(app)
+    token = csrf_of(client)
+    signed = client.post("/login", data={"username": "vacia", "password": "demo-vacia-1",
+                                         "csrf_token": token}, follow_redirects=False)
+    assert signed.status_code == 303
+    for path in ("/", "/firms", "/chain", "/catalog"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/api/v1/charts/levels").json()["rows"] == []
+    transitions = client.get("/api/v1/charts/transitions").json()
+    assert transitions["suppressed"] is True and transitions["rows"] == []
+    assert client.get("/api/v1/charts/follow-ups").json()["total"] == 0
+    assert client.get("/api/v1/charts/chain").json()["edges"] == []
+    app.state.context.engine.dispose()
