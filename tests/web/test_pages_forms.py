@@ -483,6 +483,10 @@ def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppConte
                                                     ladder_level=_first_level(ctx)),
                         headers=HTML, follow_redirects=False)
     assert added.status_code == 303, added.text[:800]
+    huge = client.post("/orders", data=_order_form(token, "WEB-G-2", quantity="90000000",
+                                                   ladder_level=_first_level(ctx)),
+                       headers=HTML, follow_redirects=False)
+    assert huge.status_code == 303, huge.text[:800]
     runs = audit_count(ctx, "allocation.run")
     ran = client.post("/orders/runs", data={"csrf_token": token, "time_limit": "5",
                                             "weight_fill": "100", "weight_cost": "1"},
@@ -494,6 +498,11 @@ def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppConte
     page = client.get(run_url, headers=HTML)
     assert page.status_code == 200 and 'id="run-order-WEB-G-1"' in page.text
     assert 'id="accept-run"' in page.text
+    spanish = _explanations(page.text, "WEB-G-2")
+    english = _explanations(client.get(run_url, params={"lang": "en"}, headers=HTML).text,
+                            "WEB-G-2")
+    client.get(run_url, params={"lang": "es"}, headers=HTML)
+    assert spanish and english and spanish != english
     for fmt, marker in (("csv", b"order"), ("allocations.csv", b"run"),
                         ("json", b'"run"'), ("xlsx", b"PK")):
         download = client.get(f"{run_url}/export.{fmt}")
@@ -521,6 +530,11 @@ def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppConte
     assert buyer.get(f"{run_url}/export.csv").status_code == 403
     assert buyer.post(f"{run_url}/accept", data={"csrf_token": csrf(buyer)},
                       headers=HTML).status_code == 403
+
+
+def _explanations(page: str, order: str) -> list[str]:
+    section = page.split(f'id="run-order-{order}"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r"<li>([^<]+)</li>", section)
 
 
 # --- import and export ----------------------------------------------------------------------

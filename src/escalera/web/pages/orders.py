@@ -231,6 +231,10 @@ def run_page(run_id: str, request: Request, who: PageWho, session: DB, ctx: Ctx,
         "who": who, "view": view, "orders": orders, "accepted": bool(accepted),
         "product_label": lambda p: product_label(p, lang),
         "may_accept": can(who, Action.MATCH) and view.state == "proposed",
+        "origins": {o.id: o.name.get(lang) for o in ctx.catalog.sourcing},
+        "status_words": {"optimal": _("optimal"), "time_limit": _("time limit reached"),
+                         "infeasible": _("infeasible"),
+                         "no_solution": _("no solution found")},
         "filled": sum(o["filled"] for o in orders),
         "quantity": sum(o["quantity"] for o in orders)})
 

@@ -52,8 +52,16 @@
     try { localStorage.setItem(QUEUE, JSON.stringify(items)); } catch (e) { /* full */ }
   }
 
+  var currentKey = null;
+
   function save() {
     if (!form) { return; }
+    var key = draftKey();
+    if (key !== currentKey) {
+      // The firm (or stage) changed: bring back that firm's draft before saving over it.
+      currentKey = key;
+      restore();
+    }
     var entries = fieldsOf(new FormData(form)).filter(function (pair) {
       return pair[0] !== "csrf_token";
     });
@@ -170,14 +178,11 @@
   window.addEventListener("offline", function () { if (readQueue().length) { say("offline"); } });
 
   if (form) {
+    currentKey = draftKey();
     restore();
     form.addEventListener("input", save);
     form.addEventListener("change", save);
     form.addEventListener("submit", onSubmit);
-    var firmField = form.elements.namedItem("firm");
-    if (firmField && firmField.addEventListener) {
-      firmField.addEventListener("change", restore);
-    }
   }
   if (readQueue().length) {
     if (navigator.onLine === false) { say("offline"); } else { flush(); }
