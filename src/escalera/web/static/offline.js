@@ -102,9 +102,18 @@
     try { localStorage.removeItem(PREFIX + (firm || "-") + ":" + (stage || "-")); } catch (e) { /* */ }
   }
 
+  function currentToken() {
+    var meta = document.querySelector("meta[name='csrf-token']");
+    return meta ? meta.getAttribute("content") : "";
+  }
+
   function send(item) {
+    // The page's own token: after signing in again the queued one belongs to an old session.
+    var token = currentToken();
     var body = new URLSearchParams();
-    item.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    item.fields.forEach(function (pair) {
+      body.append(pair[0], pair[0] === "csrf_token" && token ? token : pair[1]);
+    });
     return fetch(item.action, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "Accept": "text/html" }
@@ -122,6 +131,10 @@
     var item = queue[0];
     return send(item).then(function (response) {
       flushing = false;
+      if (response.ok && new URL(response.url).pathname === "/login") {
+        say("login");  // the session expired: keep the submission until the user signs in
+        return readQueue().length;
+      }
       queue = readQueue().slice(1);
       writeQueue(queue);
       if (response.ok) {
