@@ -15,9 +15,13 @@ import pytest
 from fastapi import FastAPI
 
 from escalera.config import Settings
-from escalera.domain.firms import PRODUCER_ROLES
+from escalera.domain.firms import PRODUCER_ROLES, Firm
+from escalera.domain.firms import Role as FirmRole
+from escalera.domain.ids import firm_id_from_int
 from escalera.services import accounts
 from escalera.store.evidence import firms_frame
+from escalera.store.firms import insert_firms
+from escalera.web.api.charts import remembered
 from escalera.web.app import create_app
 from tests.web.conftest import ClientFor, TestClient, WebDemo, csrf_of
 
@@ -348,4 +352,22 @@ def test_pages_and_charts_work_on_an_empty_registry(fresh_database_url: str) -> 
     assert transitions["suppressed"] is True and transitions["rows"] == []
     assert client.get("/api/v1/charts/follow-ups").json()["total"] == 0
     assert client.get("/api/v1/charts/chain").json()["edges"] == []
+    app.state.context.engine.dispose()
+
+
+def test_chart_figures_are_remembered_until_the_data_change(fresh_database_url: str) -> None:
+    app = create_app(Settings(database_url=fresh_database_url))
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    with app.state.context.transaction() as session:
+        assert remembered(app, session, ("figure",), compute) == 1
+        assert remembered(app, session, ("figure",), compute) == 1
+        assert remembered(app, session, ("other",), compute) == 2
+        insert_firms(session, [Firm(id=firm_id_from_int(77), name="Taller Nuevo",
+                                    roles=(FirmRole.CONTRACTOR,), state="Puebla")])
+        assert remembered(app, session, ("figure",), compute) == 3
     app.state.context.engine.dispose()

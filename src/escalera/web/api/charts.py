@@ -10,10 +10,14 @@ request's language so a chart needs no translation of its own.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import polars as pl
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,7 +43,13 @@ from escalera.services.benchmarks import firm_benchmark, producer_groups
 from escalera.services.ladder_stats import GROUPINGS, NO_PRODUCT, ladder_stats
 from escalera.store.evidence import observations_frame
 from escalera.store.firms import get_firm
-from escalera.store.tables import FirmRow, LinkRow
+from escalera.store.tables import (
+    AssessmentRow,
+    FirmRow,
+    LinkRow,
+    ObservationRow,
+    StatusChangeRow,
+)
 from escalera.web.deps import DB, Who, allow, context
 
 router = APIRouter(prefix="/charts", tags=["charts"])
@@ -47,6 +57,52 @@ router = APIRouter(prefix="/charts", tags=["charts"])
 QUARTERS = 8  # the transitions chart looks back two years, quarter by quarter
 MAX_LINKS = 400  # the chain map draws at most this many links (the most recent)
 FOLLOW_UPS = 25
+CACHE_SECONDS = 600  # a figure is recomputed at the latest this long after it was made
+CACHE_ENTRIES = 128
+T = TypeVar("T")
+_lock = threading.Lock()
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """The highest row id of firms, links, assessments, observations and status changes:
+    it moves whenever evidence, the registry or an assessment's status changes."""
+    return tuple(session.execute(select(*[
+        select(func.max(table.id)).scalar_subquery()
+        for table in (FirmRow, LinkRow, AssessmentRow, ObservationRow, StatusChangeRow)])).one())
+
+
+def remembered(app: FastAPI, session: Session, key: tuple[Any, ...],
+               compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``key`` and state of the data, for up to ``CACHE_SECONDS``.
+
+    Dashboard figures judge every producer (the bulk evaluator over all evidence); the page
+    and the chart data it fetches ask for the same figures, as does every visitor until
+    the data change. Kept per application, least recently used dropped first."""
+    cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] | None = getattr(
+        app.state, "chart_cache", None)
+    if cache is None:
+        cache = app.state.chart_cache = OrderedDict()
+    full = (*key, data_version(session))
+    now = time.monotonic()
+    with _lock:
+        found = cache.get(full)
+        if found is not None and now - found[0] < CACHE_SECONDS:
+            cache.move_to_end(full)
+            return found[1]  # type: ignore[no-any-return]
+    value = compute()
+    with _lock:
+        cache[full] = (now, value)
+        cache.move_to_end(full)
+        while len(cache) > CACHE_ENTRIES:
+            cache.popitem(last=False)
+    return value
+
+
+def stats_on(app: FastAPI, session: Session, ctx: Any, day: dt.date) -> dict[str, Any]:
+    """``ladder_stats`` on ``day`` with the app's settings, remembered."""
+    return remembered(app, session, ("ladder_stats", day), lambda: ladder_stats(
+        session, ctx.catalog, day, ctx.settings.stale_after_days,
+        ctx.settings.min_group_size))
 
 
 def standing_label(catalog: Catalog, ladder_id: str, standing: str) -> str:
@@ -93,14 +149,13 @@ def level_rows(catalog: Catalog, stats: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/levels")
-def levels(who: Who, session: DB, ctx: Any = Depends(context),
+def levels(request: Request, who: Who, session: DB, ctx: Any = Depends(context),
            on: dt.date | None = None) -> dict[str, Any]:
     """Producers per standing on every ladder, by region and by product (groups smaller than
     the minimum group size are left out and counted in ``suppressed``)."""
     allow(who, Action.READ_PROFILES)
     day = on or dt.date.today()
-    stats = ladder_stats(session, ctx.catalog, day, ctx.settings.stale_after_days,
-                         ctx.settings.min_group_size)
+    stats = stats_on(request.app, session, ctx, day)
     return {"on": day.isoformat(), "min_group_size": stats["min_group_size"],
             "groupings": list(GROUPINGS), "rows": level_rows(ctx.catalog, stats),
             "suppressed": stats["suppressed"]}
@@ -116,7 +171,8 @@ def transitions_over_time(session: Session, catalog: Catalog, on: dt.date,
                           quarters: int = QUARTERS) -> dict[str, Any]:
     """Producers per standing at each quarter and how many climbed or fell since the
     quarter before, on every ladder. One bulk evaluation per date (all ladders at once);
-    the same producers throughout, so the counts are comparable."""
+    the same producers throughout, so the counts are comparable. No labels: see
+    :func:`labelled_transitions`."""
     firms = producer_groups(session).select(GROUP_FIRM_ID)
     days = quarter_ends(on, quarters)
     result: dict[str, Any] = {"on": on.isoformat(), "dates": [d.isoformat() for d in days],
@@ -142,8 +198,7 @@ def transitions_over_time(session: Session, catalog: Catalog, on: dt.date,
             for standing in order:
                 result["rows"].append({
                     "ladder": ladder.id, "on": day.isoformat(), "standing": standing,
-                    "order": rank[standing], "firms": counts.get(standing, 0),
-                    "label": standing_label(catalog, ladder.id, standing)})
+                    "order": rank[standing], "firms": counts.get(standing, 0)})
             before = previous.get(ladder.id)
             if before is not None:
                 assessed = rank[str(LadderStatus.BELOW_FIRST_LEVEL)]
@@ -156,22 +211,33 @@ def transitions_over_time(session: Session, catalog: Catalog, on: dt.date,
                 for direction, firms_moved in (("up", up), ("down", down)):
                     result["moves"].append({
                         "ladder": ladder.id, "on": day.isoformat(), "direction": direction,
-                        "label": _("climbed") if direction == "up" else _("fell"),
                         "firms": firms_moved})
             previous[ladder.id] = now
     return result
 
 
+def labelled_transitions(catalog: Catalog, result: dict[str, Any]) -> dict[str, Any]:
+    """``transitions_over_time`` with each standing and move in words."""
+    moved = {"up": _("climbed"), "down": _("fell")}
+    return {**result,
+            "rows": [{**row, "label": standing_label(catalog, row["ladder"], row["standing"])}
+                     for row in result["rows"]],
+            "moves": [{**move, "label": moved[move["direction"]]} for move in result["moves"]]}
+
+
 @router.get("/transitions")
-def transitions(who: Who, session: DB, ctx: Any = Depends(context),
+def transitions(request: Request, who: Who, session: DB, ctx: Any = Depends(context),
                 on: dt.date | None = None,
                 quarters: Annotated[int, Query(ge=1, le=12)] = QUARTERS) -> dict[str, Any]:
     """Producers per standing at each of the last ``quarters`` quarters, and how many
     climbed or fell a level between consecutive quarters, per ladder."""
     allow(who, Action.READ_PROFILES)
-    return transitions_over_time(session, ctx.catalog, on or dt.date.today(),
-                                 ctx.settings.stale_after_days, ctx.settings.min_group_size,
-                                 quarters)
+    day = on or dt.date.today()
+    return labelled_transitions(ctx.catalog, remembered(
+        request.app, session, ("transitions", day, quarters),
+        lambda: transitions_over_time(session, ctx.catalog, day,
+                                      ctx.settings.stale_after_days,
+                                      ctx.settings.min_group_size, quarters)))
 
 
 def follow_ups(session: Session, catalog: Catalog, who: Principal, on: dt.date,
@@ -216,16 +282,24 @@ def follow_ups(session: Session, catalog: Catalog, who: Principal, on: dt.date,
     return {"on": on.isoformat(), "items": items, "total": total}
 
 
+def follow_ups_for(app: FastAPI, session: Session, ctx: Any, who: Principal, on: dt.date,
+                   limit: int = FOLLOW_UPS) -> dict[str, Any]:
+    """``follow_ups`` with the app's settings, remembered per scope of firms."""
+    scope = "all" if who.unrestricted else (who.role, who.firm_id, tuple(sorted(who.assigned)))
+    return remembered(app, session, ("follow_ups", on, limit, scope, current_language()),
+                      lambda: follow_ups(session, ctx.catalog, who, on,
+                                         ctx.settings.stale_after_days, limit))
+
+
 @router.get("/follow-ups")
-def upcoming_follow_ups(who: Who, session: DB, ctx: Any = Depends(context),
+def upcoming_follow_ups(request: Request, who: Who, session: DB, ctx: Any = Depends(context),
                         on: dt.date | None = None,
                         limit: Annotated[int, Query(ge=1, le=200)] = FOLLOW_UPS
                         ) -> dict[str, Any]:
     """Firms due a follow-up (an unmet requirement in their latest evidence), oldest last
     assessment first, among the firms whose raw data the account may read."""
     allow(who, Action.READ_PROFILES)
-    return follow_ups(session, ctx.catalog, who, on or dt.date.today(),
-                      ctx.settings.stale_after_days, limit)
+    return follow_ups_for(request.app, session, ctx, who, on or dt.date.today(), limit)
 
 
 def _firm_names(session: Session, ids: list[str]) -> dict[str, tuple[str, str]]:
@@ -344,7 +418,8 @@ def benchmark_rows(catalog: Catalog, result: dict[str, Any]) -> list[dict[str, A
 
 
 @router.get("/firms/{firm_id}/benchmarks")
-def firm_benchmarks(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+def firm_benchmarks(request: Request, firm_id: str, who: Who, session: DB,
+                    ctx: Any = Depends(context),
                     on: dt.date | None = None) -> dict[str, Any]:
     """A firm's position on every metric among its peers (same state, main product and size
     band): the group's percentiles and the firm's own value. Its own values are raw data:
@@ -352,7 +427,10 @@ def firm_benchmarks(firm_id: str, who: Who, session: DB, ctx: Any = Depends(cont
     allow(who, Action.READ_PROFILES)
     firm = get_firm(session, firm_id)
     allow(who, Action.READ_RAW, firm.id)
-    result = firm_benchmark(session, ctx.catalog, firm.id, on or dt.date.today(),
+    day = on or dt.date.today()
+    result = remembered(request.app, session, ("firm_benchmark", firm.id, day),
+                        lambda: firm_benchmark(
+                            session, ctx.catalog, firm.id, day,
                             stale_after_days=ctx.settings.stale_after_days,
-                            min_group_size=ctx.settings.min_group_size)
+                            min_group_size=ctx.settings.min_group_size))
     return {**result, "rows": benchmark_rows(ctx.catalog, result)}

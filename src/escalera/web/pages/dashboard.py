@@ -12,8 +12,13 @@ from fastapi.responses import Response
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.permissions import Action, Role
 from escalera.i18n import _, current_language
-from escalera.services.ladder_stats import ladder_stats
-from escalera.web.api.charts import follow_ups, group_label, standing_label, standings
+from escalera.web.api.charts import (
+    follow_ups_for,
+    group_label,
+    standing_label,
+    standings,
+    stats_on,
+)
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.templating import render
 
@@ -131,8 +136,7 @@ def dashboard(request: Request, who: PageWho, session: DB,
     allow(who, Action.READ_PROFILES)
     catalog = ctx.catalog
     on = dt.date.today()
-    stats = ladder_stats(session, catalog, on, ctx.settings.stale_after_days,
-                         ctx.settings.min_group_size)
+    stats = stats_on(request.app, session, ctx, on)
     lang = current_language()
     charts: dict[str, tuple[str, dict[str, Any]]] = {}
     for ladder in catalog.ladders:
@@ -148,8 +152,8 @@ def dashboard(request: Request, who: PageWho, session: DB,
         label = _("{ladder}: producers that climbed or fell a level since the quarter "
                   "before").format(ladder=name)
         charts[f"{ladder.id}|moves"] = (label, moves_chart(ladder.id, label))
-    due = None if who.role is Role.BUYER else follow_ups(
-        session, catalog, who, on, ctx.settings.stale_after_days)
+    due = None if who.role is Role.BUYER else follow_ups_for(request.app, session, ctx,
+                                                            who, on)
     return render(request, "dashboard.html.j2", {
         "who": who, "stats": stats, "on": on, "catalog": catalog, "charts": charts,
         "tables": group_tables(catalog, stats),
