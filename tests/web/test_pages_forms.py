@@ -34,6 +34,7 @@ from escalera.store import orders as order_repo
 from escalera.store.engine import make_engine
 from escalera.store.tables import AssessmentRow, AuditRow, FirmRow, UserRow
 from escalera.web.app import create_app
+from escalera.web.pages import imports
 from tests.conftest import TEST_URL_VAR, _with_search_path
 
 HTML = {"accept": "text/html"}
@@ -487,6 +488,11 @@ def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppConte
                                                    ladder_level=_first_level(ctx)),
                        headers=HTML, follow_redirects=False)
     assert huge.status_code == 303, huge.text[:800]
+    buyer = login(app, "comprador")
+    mine = buyer.post("/orders", data=_order_form(csrf(buyer, "/orders"), "WEB-B-2",
+                                                  ladder_level=_first_level(ctx)),
+                      headers=HTML, follow_redirects=False)
+    assert mine.status_code == 303, mine.text[:800]
     runs = audit_count(ctx, "allocation.run")
     ran = client.post("/orders/runs", data={"csrf_token": token, "time_limit": "5",
                                             "weight_fill": "100", "weight_cost": "1"},
@@ -526,7 +532,10 @@ def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppConte
     assert entry.before == {"state": "proposed"} and entry.after == {"state": "accepted"}
     again = client.post(f"{run_url}/accept", data={"csrf_token": token}, headers=HTML)
     assert again.status_code == 400
-    buyer = login(app, "comprador")
+    seen = buyer.get(run_url, headers=HTML)
+    assert seen.status_code == 200
+    assert 'id="run-order-WEB-B-2"' in seen.text and 'id="run-order-WEB-G-1"' not in seen.text
+    assert 'id="accept-run"' not in seen.text
     assert buyer.get(f"{run_url}/export.csv").status_code == 403
     assert buyer.post(f"{run_url}/accept", data={"csrf_token": csrf(buyer)},
                       headers=HTML).status_code == 403
@@ -618,3 +627,21 @@ def test_upload_kinds_and_names_are_checked(app: FastAPI) -> None:
                              headers=HTML)
     assert wrong_file.status_code == 422 and 'id="import-message"' in wrong_file.text
 
+
+
+def test_unknown_ids_and_oversized_uploads(app: FastAPI, ctx: AppContext,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    client = login(app, "gestora")
+    for page in ("/orders/runs/M-999999", "/orders/runs/nonsense",
+                 "/assessments/A-20000101-99999999"):
+        assert client.get(page, headers=HTML).status_code == 404, page
+    token = csrf(client)
+    assert client.post("/orders/runs/M-999999/accept", data={"csrf_token": token},
+                       headers=HTML).status_code == 404
+    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 64)
+    audits = audit_count(ctx)
+    big = client.post("/import", data={"kind": "firms", "csrf_token": token},
+                      files={"file": ("big.csv", b"name,roles,state\n" + b"x" * 200,
+                                      "text/csv")}, headers=HTML)
+    assert big.status_code == 413
+    assert audit_count(ctx) == audits
