@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # PostgreSQL for the second pass of the suite (trust auth on this machine).
 ESCALERA_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: install demo test lint typecheck test-sqlite test-postgres chromium browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,17 @@ test-sqlite: install
 test-postgres: install
 	ESCALERA_TEST_DATABASE_URL=$(ESCALERA_TEST_POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider
 
-test: lint typecheck test-sqlite test-postgres
+# Debian's Chromium for the browser tests (tests/browser); they are skipped without it.
+chromium:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "chromium is missing and installing it needs root: the browser tests will be skipped (apt-get install -y chromium)"; fi
+
+browser: install chromium
+	$(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
+
+test: chromium lint typecheck test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python benchmarks/ladder_eval.py
