@@ -268,6 +268,18 @@ def test_chain_page_lists_the_links_it_draws(client_for: ClientFor) -> None:
     assert "No link matches these filters." in empty
 
 
+@pytest.mark.parametrize("path", ["levels", "transitions", "follow-ups", "chain"])
+def test_chart_dates_out_of_range_are_refused(client_for: ClientFor, web_demo: WebDemo,
+                                              path: str) -> None:
+    client = client_for("admin")
+    for day in ("0001-01-01", "9999-12-31", "not-a-date"):
+        answer = client.get(f"/api/v1/charts/{path}?on={day}")
+        assert answer.status_code == 422, (path, day, answer.text[:200])
+        assert answer.json()["error"]["code"] == "validation_error"
+    benchmarks = client.get(f"/api/v1/charts/firms/{web_demo.firm_id}/benchmarks?on=0001-01-01")
+    assert benchmarks.status_code == 422
+
+
 def test_chart_endpoints_need_an_account(client_for: ClientFor) -> None:
     client = client_for("anonymous")
     for path in ("levels", "transitions", "follow-ups", "chain"):

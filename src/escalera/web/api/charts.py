@@ -60,6 +60,8 @@ FOLLOW_UPS = 25
 CACHE_SECONDS = 600  # a figure is recomputed at the latest this long after it was made
 CACHE_ENTRIES = 128
 T = TypeVar("T")
+Day = Annotated[dt.date | None, Query(ge=dt.date(1990, 1, 1), le=dt.date(2100, 12, 31),
+                                      description="The date to read (default today).")]
 _lock = threading.Lock()
 
 
@@ -150,7 +152,7 @@ def level_rows(catalog: Catalog, stats: dict[str, Any]) -> list[dict[str, Any]]:
 
 @router.get("/levels")
 def levels(request: Request, who: Who, session: DB, ctx: Any = Depends(context),
-           on: dt.date | None = None) -> dict[str, Any]:
+           on: Day = None) -> dict[str, Any]:
     """Producers per standing on every ladder, by region and by product (groups smaller than
     the minimum group size are left out and counted in ``suppressed``)."""
     allow(who, Action.READ_PROFILES)
@@ -227,7 +229,7 @@ def labelled_transitions(catalog: Catalog, result: dict[str, Any]) -> dict[str, 
 
 @router.get("/transitions")
 def transitions(request: Request, who: Who, session: DB, ctx: Any = Depends(context),
-                on: dt.date | None = None,
+                on: Day = None,
                 quarters: Annotated[int, Query(ge=1, le=12)] = QUARTERS) -> dict[str, Any]:
     """Producers per standing at each of the last ``quarters`` quarters, and how many
     climbed or fell a level between consecutive quarters, per ladder."""
@@ -293,7 +295,7 @@ def follow_ups_for(app: FastAPI, session: Session, ctx: Any, who: Principal, on:
 
 @router.get("/follow-ups")
 def upcoming_follow_ups(request: Request, who: Who, session: DB, ctx: Any = Depends(context),
-                        on: dt.date | None = None,
+                        on: Day = None,
                         limit: Annotated[int, Query(ge=1, le=200)] = FOLLOW_UPS
                         ) -> dict[str, Any]:
     """Firms due a follow-up (an unmet requirement in their latest evidence), oldest last
@@ -388,7 +390,7 @@ def chain_graph(session: Session, *, state: str, product: str | None = None,
 def chain(who: Who, session: DB,
           state: Annotated[str | None, Query(max_length=80)] = None,
           product: Annotated[str | None, Query(max_length=40)] = None,
-          on: dt.date | None = None, type: LinkType | None = None,
+          on: Day = None, type: LinkType | None = None,
           limit: Annotated[int, Query(ge=1, le=2000)] = MAX_LINKS) -> dict[str, Any]:
     """The chain map of one region (default: the region with most firms): firms as nodes
     (role, state, products), links as edges (type, start, end), filtered by link type, by
@@ -420,7 +422,7 @@ def benchmark_rows(catalog: Catalog, result: dict[str, Any]) -> list[dict[str, A
 @router.get("/firms/{firm_id}/benchmarks")
 def firm_benchmarks(request: Request, firm_id: str, who: Who, session: DB,
                     ctx: Any = Depends(context),
-                    on: dt.date | None = None) -> dict[str, Any]:
+                    on: Day = None) -> dict[str, Any]:
     """A firm's position on every metric among its peers (same state, main product and size
     band): the group's percentiles and the firm's own value. Its own values are raw data:
     only the firm itself, its assessors, program managers and admins may read them."""
