@@ -400,6 +400,7 @@ def test_inspection_post_records_the_lot_as_judged(app: FastAPI, ctx: AppContext
     lot = streams[0].recent_lots[0]
     assert lot["lot"] == "L-WEB-1" and lot["decision"] == str(expected.decision)
     assert lot["sample_size"] == expected.sample_size
+    assert 'id="inspection-streams"' in response.text  # where the stream stands now
     assert audit_count(ctx, "inspection.record") == audits + 1
 
 

@@ -127,7 +127,15 @@ def _inspection_page(request: Request, session: Session, who: Principal,
                      status_code: int = 200, recorded: svc.Recorded | None = None
                      ) -> Response:
     lang = current_language()
+    firm_id = canonical_firm(values.get("firm", ""))
+    streams: list[svc.StreamView] = []
+    if firm_id and can(who, Action.INSPECT, firm_id):
+        try:
+            streams = svc.streams(session, firm_id, lots=0)
+        except EscaleraError:
+            streams = []
     return render(request, "inspection_form.html.j2", {
+        "streams": streams, "product_label": lambda p: product_label(p, lang),
         "who": who, "values": values, "errors": errors, "message": message,
         "firms": _firm_choices(session, who),
         "products": [(p.id, product_label(p.id, lang)) for p in PRODUCTS],

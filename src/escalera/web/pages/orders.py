@@ -227,8 +227,16 @@ def run_page(run_id: str, request: Request, who: PageWho, session: DB, ctx: Ctx,
     view = matching.show(session, ctx.catalog, run_id)
     orders = _visible_run(who, view)
     lang = current_language()
+    pools: dict[str, str] = {}
+    for channel in {a["channel"] for o in orders for a in o["allocations"]}:
+        if channel not in ("direct", "adhoc"):
+            try:
+                pools[channel] = f"{get_firm(session, channel).name} ({channel})"
+            except EscaleraError:
+                pools[channel] = channel
     return render(request, "run.html.j2", {
         "who": who, "view": view, "orders": orders, "accepted": bool(accepted),
+        "pools": pools,
         "product_label": lambda p: product_label(p, lang),
         "may_accept": can(who, Action.MATCH) and view.state == "proposed",
         "origins": {o.id: o.name.get(lang) for o in ctx.catalog.sourcing},
