@@ -481,6 +481,7 @@ def test_bad_order_is_refused_with_messages(app: FastAPI, ctx: AppContext) -> No
 def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppContext) -> None:
     client = login(app, "gestora")
     token = csrf(client, "/orders")
+    orders_added = audit_count(ctx, "order.add")
     added = client.post("/orders", data=_order_form(token, "WEB-G-1",
                                                     ladder_level=_first_level(ctx)),
                         headers=HTML, follow_redirects=False)
@@ -489,6 +490,7 @@ def test_add_run_accept_and_export_through_the_pages(app: FastAPI, ctx: AppConte
                                                    ladder_level=_first_level(ctx)),
                        headers=HTML, follow_redirects=False)
     assert huge.status_code == 303, huge.text[:800]
+    assert audit_count(ctx, "order.add") == orders_added + 2
     buyer = login(app, "comprador")
     mine = buyer.post("/orders", data=_order_form(csrf(buyer, "/orders"), "WEB-B-2",
                                                   ladder_level=_first_level(ctx)),

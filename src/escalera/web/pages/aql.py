@@ -38,8 +38,7 @@ from escalera.services import inspections as svc
 from escalera.services.context import AppContext
 from escalera.store.firms import get_firm
 from escalera.web.deps import DB, PageWho, allow, context
-from escalera.web.pages.assess import Form, check_csrf
-from escalera.web.pages.assess import _canonical as canonical_firm
+from escalera.web.pages.assess import Form, canonical_firm_id, check_csrf
 from escalera.web.templating import render
 
 router = APIRouter()
@@ -127,7 +126,7 @@ def _inspection_page(request: Request, session: Session, who: Principal,
                      status_code: int = 200, recorded: svc.Recorded | None = None
                      ) -> Response:
     lang = current_language()
-    firm_id = canonical_firm(values.get("firm", ""))
+    firm_id = canonical_firm_id(values.get("firm", ""))
     streams: list[svc.StreamView] = []
     if firm_id and can(who, Action.INSPECT, firm_id):
         try:
@@ -165,7 +164,7 @@ def new_inspection(request: Request, who: PageWho, session: DB, firm: str = "") 
 
 def _lot_input(values: dict[str, str], who: Principal, errors: dict[str, str]
                ) -> svc.LotInput | None:
-    firm_id = canonical_firm(values.get("firm", ""))
+    firm_id = canonical_firm_id(values.get("firm", ""))
     if not firm_id:
         errors["firm"] = _("choose a firm")
     elif not can(who, Action.INSPECT, firm_id):

@@ -4,6 +4,9 @@ The form works without JavaScript; ``static/offline.js`` keeps a draft on the de
 sends it when the connection returns. Values and dates are checked by the domain rules the
 service uses (``observation_rules``, ``screening``) field by field, so each message sits
 next to its field; nothing is written until every field is acceptable.
+
+``Form``, ``check_csrf`` and ``canonical_firm_id`` are shared by the other working pages
+(AQL and inspections, orders, import).
 """
 
 from __future__ import annotations
@@ -123,7 +126,7 @@ def new_assessment(request: Request, who: PageWho, session: DB, ctx: Ctx,
     chosen = _stage(stage)
     firm_id = firm.strip()
     errors: dict[str, str] = {}
-    if firm_id and not can(who, Action.ASSESS, _canonical(firm_id)):
+    if firm_id and not can(who, Action.ASSESS, canonical_firm_id(firm_id)):
         errors["firm"] = _("your account may not assess this firm")
     values = {"firm": firm_id, "assessed_on": dt.date.today().isoformat(),
               "assessor": who.username}
@@ -131,7 +134,8 @@ def new_assessment(request: Request, who: PageWho, session: DB, ctx: Ctx,
                       values=values, errors=errors)
 
 
-def _canonical(firm_id: str) -> str:
+def canonical_firm_id(firm_id: str) -> str:
+    """A typed firm id as stored (case, dashes), or as typed when it is not one."""
     try:
         return parse_firm_id(firm_id)
     except EscaleraError:
@@ -148,7 +152,7 @@ def _read(form: FormData, catalog: Catalog, stage: Stage, session: Session, who:
     typed = {k: v.strip() for k, v in form.items() if isinstance(v, str)}
     errors: dict[str, str] = {}
     parsed: dict[str, Any] = {}
-    firm_id = _canonical(typed.get("firm", ""))
+    firm_id = canonical_firm_id(typed.get("firm", ""))
     founded: dt.date | None = None
     if not firm_id:
         errors["firm"] = _("choose a firm")
