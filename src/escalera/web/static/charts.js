@@ -10,14 +10,17 @@
   "use strict";
   var cache = {};
 
+  /* The page's language goes in Accept-Language, not in ?lang=: a ?lang= request would
+     store the language in the session, and a chart answering late from a page left
+     behind would undo the visitor's switch of language. */
   function fetchJson(src) {
     var lang = document.documentElement.lang || "es";
-    var url = src + (src.indexOf("?") < 0 ? "?" : "&") + "lang=" + encodeURIComponent(lang);
-    if (!cache[url]) {
-      cache[url] = fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+    if (!cache[src]) {
+      cache[src] = fetch(src, {credentials: "same-origin",
+                               headers: {"Accept": "application/json", "Accept-Language": lang}})
         .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); });
     }
-    return cache[url];
+    return cache[src];
   }
 
   function pick(json, path, filter) {
