@@ -383,3 +383,16 @@ def test_chart_figures_are_remembered_until_the_data_change(fresh_database_url: 
                                     roles=(FirmRole.CONTRACTOR,), state="Puebla")])
         assert remembered(app, session, ("figure",), compute) == 3
     app.state.context.engine.dispose()
+
+
+def test_chart_labels_follow_accept_language_without_touching_the_session(
+        client_for: ClientFor) -> None:
+    client = client_for("buyer")
+    english = client.get("/api/v1/charts/levels", headers={"Accept-Language": "en"}).json()
+    spanish = client.get("/api/v1/charts/levels", headers={"Accept-Language": "es"}).json()
+    assert {"Not assessed"} <= {r["label"] for r in english["rows"]}
+    assert {"No evaluadas"} <= {r["label"] for r in spanish["rows"]}
+    assert _lang_of(client.get("/firms").text) == "es"
+    client.get("/api/v1/charts/levels", headers={"Accept-Language": "en"})
+    assert _lang_of(client.get("/firms").text) == "es"
+    assert "?lang=" not in client.get("/static/charts.js").text
