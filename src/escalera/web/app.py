@@ -24,7 +24,8 @@ LANG_KEY = "lang"
 def _language(request: Request, default: str) -> str:
     asked = request.query_params.get("lang")
     if asked in LANGUAGES:
-        request.session[LANG_KEY] = asked
+        if not request.url.path.startswith("/api/"):  # an API call never changes the page's
+            request.session[LANG_KEY] = asked         # language choice
         return asked
     kept = request.session.get(LANG_KEY)
     if kept in LANGUAGES:
