@@ -268,6 +268,9 @@ def test_bad_values_and_future_dates_are_shown_beside_their_fields(
                   "practice-final_inspection"):
         assert f'id="err-{field}"' in page, field
     assert "150" in page  # the typed value is kept
+    message = re.search(r'id="err-metric-on_time_delivery_pct" role="alert">([^<]*)<', page)
+    assert message is not None and "100" in message.group(1)
+    assert not message.group(1).startswith("on_time_delivery_pct")  # beside its field
     assert assessment_count(ctx) == before and audit_count(ctx) == audits
 
 

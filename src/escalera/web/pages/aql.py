@@ -195,8 +195,8 @@ def _lot_input(values: dict[str, str], who: Principal, errors: dict[str, str]
         if not text:
             continue
         if not text.isdigit():
-            errors[name] = _("defect {code}: the count must be a whole number of at least 0, "
-                             "got {count}").format(code=item.code, count=text)
+            errors[name] = _("the count must be a whole number of at least 0, got {count}"
+                             ).format(count=text)
             continue
         counts[item.code] = int(text)
     if errors:

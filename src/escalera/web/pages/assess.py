@@ -142,6 +142,11 @@ def canonical_firm_id(firm_id: str) -> str:
         return firm_id
 
 
+def beside_field(message: str, item: str) -> str:
+    """A domain message shown next to its own field: without the item id it starts with."""
+    return message.removeprefix(f"{item}: ")
+
+
 def _number(text: str) -> float:
     return float(text.strip().replace(",", "."))
 
@@ -188,8 +193,9 @@ def _read(form: FormData, catalog: Catalog, stage: Stage, session: Session, who:
                 answers[question.id] = int(text)
                 judge_screening((question,), {question.id: answers[question.id]})
             except (ValueError, InvalidScreening) as exc:
-                errors[name] = str(exc) if isinstance(exc, InvalidScreening) else \
-                    _("{item}: {value!r} is not a number").format(item=question.id, value=text)
+                errors[name] = beside_field(str(exc), question.id) if isinstance(
+                    exc, InvalidScreening) else _("{value!r} is not a number").format(
+                    value=text)
         parsed["answers"] = answers
         return typed, errors, parsed
     values: dict[tuple[ItemKind, str], float] = {}
@@ -205,8 +211,8 @@ def _read(form: FormData, catalog: Catalog, stage: Stage, session: Session, who:
             check_values(catalog, {(kind, item): value})
             values[(kind, item)] = value
         except ValueError as exc:
-            errors[name] = str(exc) if isinstance(exc, InvalidObservation) else _(
-                "{item}: {value!r} is not a number").format(item=item, value=text)
+            errors[name] = beside_field(str(exc), item) if isinstance(
+                exc, InvalidObservation) else _("{value!r} is not a number").format(value=text)
     parsed["values"] = values
     return typed, errors, parsed
 

@@ -188,6 +188,8 @@
   };
 
   window.addEventListener("online", function () { flush(); });
+  // A server that could not be reached while the device was online fires no event: retry.
+  window.setInterval(function () { if (readQueue().length) { flush(); } }, 30000);
   window.addEventListener("offline", function () { if (readQueue().length) { say("offline"); } });
 
   if (form) {
