@@ -395,4 +395,5 @@ def test_chart_labels_follow_accept_language_without_touching_the_session(
     assert _lang_of(client.get("/firms").text) == "es"
     client.get("/api/v1/charts/levels", headers={"Accept-Language": "en"})
     assert _lang_of(client.get("/firms").text) == "es"
-    assert "?lang=" not in client.get("/static/charts.js").text
+    script = client.get("/static/charts.js").text
+    assert '"Accept-Language": lang' in script and '"lang="' not in script
