@@ -21,6 +21,7 @@ from escalera.cli import (
     ladder_cmd,
     match_cmd,
     orders_cmd,
+    program_cmd,
     report_cmd,
     serve_cmd,
 )
@@ -72,6 +73,7 @@ def build_app() -> typer.Typer:
     aql_cmd.register(app)
     orders_cmd.register(app, match_cmd.register(app))
     inspect_cmd.register(app)
+    program_cmd.register(app)
     serve_cmd.register(app)
     return app
 

@@ -374,3 +374,59 @@ class AuditRow(Base):
     entity_id: Mapped[str] = mapped_column(String(80), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProgramRow(Base):
+    """A development program: type, sponsor, dates, budget, admission and target standards
+    (a ladder level or custom thresholds, as JSON), target date and market segments."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(40))
+    sponsor: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    budget: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(8), default="MXN")
+    admission: Mapped[dict[str, Any]] = mapped_column(JSON)
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
+    entry_segment: Mapped[str | None] = mapped_column(String(60))
+    target_segment: Mapped[str | None] = mapped_column(String(60))
+
+
+class ProgramParticipantRow(Base):
+    """A firm's admission decision: admitted on a date, or refused with the requirements it
+    missed (``shortfalls``: ids and numbers, read in any language)."""
+
+    __tablename__ = "program_participants"
+    __table_args__ = (UniqueConstraint("program_id", "firm_id",
+                                       name="uq_program_participants_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    admitted: Mapped[bool] = mapped_column(Boolean)
+    level: Mapped[str | None] = mapped_column(String(60))
+    shortfalls: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ProgramActivityRow(Base):
+    """A dated program record: visit, session, meeting, funnel stage or credit movement."""
+
+    __tablename__ = "program_activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    happened_on: Mapped[dt.date] = mapped_column(Date)
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    buyer: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[float | None] = mapped_column(Float)
+    units: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
