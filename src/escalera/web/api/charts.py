@@ -30,6 +30,7 @@ from escalera.analytics.bulk_evaluation import (
     status_column,
 )
 from escalera.analytics.peer_groups import FIRM_ID as GROUP_FIRM_ID
+from escalera.analytics.trends import standings_order
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.certificates import add_months
 from escalera.domain.chain import Link, LinkType
@@ -117,12 +118,6 @@ def standing_label(catalog: Catalog, ladder_id: str, standing: str) -> str:
     return ladder.levels[ladder.level_index(standing)].name.get(current_language())
 
 
-def standings(catalog: Catalog, ladder_id: str) -> list[str]:
-    """Standings in order: not assessed, below the first level, then each level."""
-    return [str(LadderStatus.NOT_ASSESSED), str(LadderStatus.BELOW_FIRST_LEVEL),
-            *[lv.id for lv in catalog.ladder(ladder_id).levels]]
-
-
 def group_label(by: str, key: str) -> str:
     """A region as written; a product by its name in the interface language."""
     if by == "product":
@@ -140,7 +135,7 @@ def level_rows(catalog: Catalog, stats: dict[str, Any]) -> list[dict[str, Any]]:
             for ladder_id, counts in per_ladder.items():
                 total = counts["not_assessed"] + counts["below_first_level"] + sum(
                     counts["levels"].values())
-                for order, standing in enumerate(standings(catalog, ladder_id)):
+                for order, standing in enumerate(standings_order(catalog, ladder_id)):
                     firms = counts["levels"].get(standing, counts.get(standing, 0))
                     rows.append({"ladder": ladder_id, "by": by, "group": key,
                                  "group_label": group_label(by, key), "group_firms": total,
@@ -191,7 +186,7 @@ def transitions_over_time(session: Session, catalog: Catalog, on: dt.date,
         frame = firms.join(wide, on=FIRM_ID, how="left", maintain_order="left")
         judged = evaluate_bulk(catalog, frame, day, stale_after_days)
         for ladder in catalog.ladders:
-            order = standings(catalog, ladder.id)
+            order = standings_order(catalog, ladder.id)
             rank = {s: i for i, s in enumerate(order)}
             now = judged.select(FIRM_ID, pl.coalesce(
                 pl.col(level_column(ladder.id)),

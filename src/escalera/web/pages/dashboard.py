@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from escalera.analytics.trends import standings_order
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.permissions import Action, Role
 from escalera.i18n import _, current_language
@@ -16,7 +17,6 @@ from escalera.web.api.charts import (
     follow_ups_for,
     group_label,
     standing_label,
-    standings,
     stats_on,
 )
 from escalera.web.deps import DB, PageWho, allow, context
@@ -32,7 +32,7 @@ LEGEND_BELOW = {"legend": {"orient": "bottom", "direction": "horizontal", "colum
 
 def standing_scale(catalog: Catalog, ladder_id: str) -> dict[str, Any]:
     """Colours of a ladder's standings: grey, orange, then darker blues up the ladder."""
-    labels = [standing_label(catalog, ladder_id, s) for s in standings(catalog, ladder_id)]
+    labels = [standing_label(catalog, ladder_id, s) for s in standings_order(catalog, ladder_id)]
     levels = len(labels) - 2
     return {"domain": labels,
             "range": [NOT_ASSESSED_COLOUR, BELOW_COLOUR, *LEVEL_COLOURS[:levels]]}
@@ -117,7 +117,7 @@ def group_tables(catalog: Catalog, stats: dict[str, Any]) -> dict[str, Any]:
     """Per ladder and grouping: rows of (group name, firms per standing) for the tables."""
     tables: dict[str, Any] = {}
     for ladder in catalog.ladders:
-        order = standings(catalog, ladder.id)
+        order = standings_order(catalog, ladder.id)
         for by, groups in stats["by_group"].items():
             rows = []
             for key, per_ladder in groups.items():
@@ -158,6 +158,6 @@ def dashboard(request: Request, who: PageWho, session: DB,
         "who": who, "stats": stats, "on": on, "catalog": catalog, "charts": charts,
         "tables": group_tables(catalog, stats),
         "headers": {ladder.id: [standing_label(catalog, ladder.id, s)
-                                for s in standings(catalog, ladder.id)]
+                                for s in standings_order(catalog, ladder.id)]
                     for ladder in catalog.ladders},
         "follow_ups": due})
