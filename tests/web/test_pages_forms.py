@@ -651,3 +651,21 @@ def test_unknown_ids_and_oversized_uploads(app: FastAPI, ctx: AppContext,
                                       "text/csv")}, headers=HTML)
     assert big.status_code == 413
     assert audit_count(ctx) == audits
+
+
+def test_a_retried_submission_creates_nothing_new(app: FastAPI, ctx: AppContext,
+                                                  assigned: list[str]) -> None:
+    client = login(app, "evaluador")
+    form = {"csrf_token": csrf(client), "stage": "diagnostic", "firm": assigned[5],
+            "assessed_on": dt.date.today().isoformat(), "action": "draft",
+            "metric:rework_pct": "4", "submission_key": "retry-key-1"}
+    before = assessment_count(ctx)
+    first = client.post("/assessments/new", data=form, headers=HTML, follow_redirects=False)
+    again = client.post("/assessments/new", data=form, headers=HTML, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert assessment_count(ctx) == before + 1
+    other = client.post("/assessments/new", data={**form, "submission_key": "retry-key-2"},
+                        headers=HTML, follow_redirects=False)
+    assert other.headers["location"] != first.headers["location"]
+    assert assessment_count(ctx) == before + 2

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -33,6 +34,7 @@ from escalera.services import accounts
 from escalera.services import assessments as svc
 from escalera.services.context import AppContext
 from escalera.store.firms import get_firm
+from escalera.store.tables import AuditRow
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.security import csrf_ok
 from escalera.web.templating import render
@@ -40,6 +42,7 @@ from escalera.web.templating import render
 router = APIRouter()
 Ctx = Annotated[AppContext, Depends(context)]
 FORM_STAGES = (Stage.SCREENING, Stage.DIAGNOSTIC)
+CREATED = "assessment.create"  # the audit action of an assessment made through the form
 MATURITY_WORDS = {Maturity.ABSENT: N_("absent"), Maturity.INFORMAL: N_("informal"),
                   Maturity.DOCUMENTED: N_("documented"),
                   Maturity.CONTINUOUS_IMPROVEMENT: N_("continuous improvement")}
@@ -224,6 +227,10 @@ def post_assessment(request: Request, who: PageWho, session: DB, ctx: Ctx,
     check_csrf(request, form)
     if not may_assess(who):
         allow(who, Action.ASSESS)
+    key = str(form.get("submission_key") or "")[:64]
+    earlier = _created_with(session, who.username, key) if key else None
+    if earlier is not None:  # a retried submission whose first answer never arrived
+        return RedirectResponse(f"/assessments/{earlier}?saved=1", status_code=303)
     raw_stage = form.get("stage")
     stage = _stage(raw_stage if isinstance(raw_stage, str) else None)
     typed, errors, parsed = _read(form, ctx.catalog, stage, session, who)
@@ -253,15 +260,25 @@ def post_assessment(request: Request, who: PageWho, session: DB, ctx: Ctx,
     if submit:
         view = svc.submit(session, ctx.catalog, view.id, by=by,
                           stale_after_days=ctx.settings.stale_after_days)
-    accounts.audit(session, actor=by, action="assessment.create", entity="assessment",
+    accounts.audit(session, actor=by, action=CREATED, entity="assessment",
                    entity_id=view.id, before=None, after={
                        "firm_id": view.firm_id, "stage": str(view.stage),
                        "assessed_on": view.assessed_on.isoformat(),
                        "assessor": view.assessor, "status": str(view.status),
-                       "values": view.values,
+                       "values": view.values, "submission_key": key or None,
                        "screening": None if view.screening is None else
                        view.screening.model_dump(mode="json")})
     return RedirectResponse(f"/assessments/{view.id}?saved=1", status_code=303)
+
+
+def _created_with(session: Session, actor: str, key: str) -> str | None:
+    """The assessment this account already created from the submission ``key`` (offline.js
+    gives each submission one, so a retry after a lost answer creates nothing new)."""
+    recent = session.scalars(select(AuditRow).where(
+        AuditRow.actor == actor, AuditRow.action == CREATED).order_by(
+        AuditRow.id.desc()).limit(500))
+    return next((row.entity_id for row in recent
+                 if (row.after or {}).get("submission_key") == key), None)
 
 
 @router.get("/assessments/{assessment_id}")

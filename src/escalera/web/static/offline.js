@@ -63,7 +63,7 @@
       restore();
     }
     var entries = fieldsOf(new FormData(form)).filter(function (pair) {
-      return pair[0] !== "csrf_token";
+      return pair[0] !== "csrf_token" && pair[0] !== "submission_key";
     });
     try {
       localStorage.setItem(draftKey(), JSON.stringify({ at: Date.now(), fields: entries }));
@@ -155,8 +155,16 @@
     });
   }
 
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
   function onSubmit(event) {
     var submitter = event.submitter || null;
+    // One key per submission: the server creates nothing new when a retry repeats it.
+    var keyField = form.elements.namedItem("submission_key");
+    if (keyField && "value" in keyField) { keyField.value = newKey(); }
     var data;
     try { data = submitter ? new FormData(form, submitter) : new FormData(form); }
     catch (e) { data = new FormData(form); }
