@@ -14,7 +14,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalera.domain.permissions import Principal, Role
@@ -133,5 +133,40 @@ def audit(session: Session, *, actor: str, action: str, entity: str, entity_id: 
 
 def audit_entries(session: Session, limit: int = 100, offset: int = 0) -> list[AuditRow]:
     """The audit log, newest first."""
-    return list(session.scalars(select(AuditRow).order_by(AuditRow.id.desc())
-                                .limit(limit).offset(offset)))
+    return audit_search(session, limit=limit, offset=offset)[0]
+
+
+def accounts_list(session: Session, username: str | None = None) -> list[dict[str, Any]]:
+    """Every account (or the one named ``username``) with its role, firm and assigned
+    firms (public ids), by username; no password hashes."""
+    firms = {row_id: public_id for row_id, public_id in session.execute(
+        select(FirmRow.id, FirmRow.public_id).where(FirmRow.id.in_(
+            select(UserRow.firm_id).where(UserRow.firm_id.is_not(None)))))}
+    assigned: dict[int, list[str]] = {}
+    for user_id, public_id in session.execute(
+            select(AssignmentRow.user_id, FirmRow.public_id)
+            .join(FirmRow, FirmRow.id == AssignmentRow.firm_id).order_by(FirmRow.public_id)):
+        assigned.setdefault(user_id, []).append(public_id)
+    stmt = select(UserRow).order_by(UserRow.username)
+    if username is not None:
+        stmt = stmt.where(UserRow.username == username)
+    return [{"username": row.username, "display_name": row.display_name, "role": row.role,
+             "firm_id": firms.get(row.firm_id) if row.firm_id else None,
+             "assigned_firms": assigned.get(row.id, []), "active": row.active,
+             "created_at": row.created_at}
+            for row in session.scalars(stmt)]
+
+
+def audit_search(session: Session, *, actor: str | None = None, entity: str | None = None,
+                 entity_id: str | None = None, action: str | None = None, limit: int = 100,
+                 offset: int = 0, oldest_first: bool = False) -> tuple[list[AuditRow], int]:
+    """A page of the audit log (newest first unless ``oldest_first``), filtered by who,
+    what kind of record, which record and what was done; and how many entries match."""
+    wanted = [column == value for column, value in (
+        (AuditRow.actor, actor), (AuditRow.entity, entity), (AuditRow.entity_id, entity_id),
+        (AuditRow.action, action)) if value is not None]
+    total = session.scalar(select(func.count()).select_from(AuditRow).where(*wanted)) or 0
+    order = AuditRow.id.asc() if oldest_first else AuditRow.id.desc()
+    rows = session.scalars(select(AuditRow).where(*wanted).order_by(order)
+                           .limit(limit).offset(offset))
+    return list(rows), int(total)

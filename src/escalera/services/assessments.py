@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
@@ -280,6 +281,13 @@ def plan(session: Session, catalog: Catalog, firm_id: str, stage: Stage, on: dt.
     firm = get_firm(session, firm_id)
     firm_row = row_ids(session, [firm.id])[firm.id]
     return _scope_for(session, catalog, firm.id, firm_row, stage, on, None, stale_after_days)
+
+
+def firm_file(session: Session, firm_id: str) -> pl.DataFrame:
+    """Every assessment of a firm, whatever its status, newest first (NotFound for an
+    unknown firm): assessment_id, stage, assessed_on, assessor, status, version."""
+    firm = get_firm(session, firm_id)
+    return repo.firm_assessments(session, row_ids(session, [firm.id])[firm.id])
 
 
 def show(session: Session, catalog: Catalog, public_id: str,

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import polars as pl
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -170,3 +171,18 @@ def row_fields(row: AssessmentRow) -> dict[str, Any]:
     return {"public_id": row.public_id, "stage": row.stage, "assessed_on": row.assessed_on,
             "assessor": row.assessor, "status": row.status, "version": row.version,
             "notes": row.notes}
+
+
+FIRM_FILE_SCHEMA = {"assessment_id": pl.String, "stage": pl.String, "assessed_on": pl.Date,
+                    "assessor": pl.String, "status": pl.String, "version": pl.Int64}
+
+
+def firm_assessments(session: Session, firm_row: int) -> pl.DataFrame:
+    """Every assessment of one firm, whatever its status (drafts and superseded versions
+    included), newest first."""
+    stmt = (select(AssessmentRow.public_id, AssessmentRow.stage, AssessmentRow.assessed_on,
+                   AssessmentRow.assessor, AssessmentRow.status, AssessmentRow.version)
+            .where(AssessmentRow.firm_id == firm_row)
+            .order_by(AssessmentRow.assessed_on.desc(), AssessmentRow.id.desc()))
+    return pl.DataFrame([tuple(r) for r in session.execute(stmt)], schema=FIRM_FILE_SCHEMA,
+                        orient="row")

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from escalera.web.api import auth, catalog, charts, firms
+from escalera.web.api import (
+    admin,
+    assessments,
+    auth,
+    benchmarks,
+    catalog,
+    charts,
+    firms,
+    inspections,
+    orders,
+)
 
 router = APIRouter(prefix="/api/v1")
-for area in (auth, catalog, firms, charts):
+for area in (auth, catalog, firms, charts, assessments, benchmarks, inspections, orders, admin):
     router.include_router(area.router)

@@ -9,10 +9,17 @@ from typing import Annotated, Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
+from escalera.domain.certificates import LadderCertification
 from escalera.domain.permissions import Action, can
+from escalera.domain.visits import DEFAULT_VISIT_LIMIT, VisitGap, VisitRecommendation
+from escalera.services.certificates import firm_certificates
 from escalera.services.firm_view import show_firm
+from escalera.services.visits import recommend_visits
 from escalera.store.evidence import firms_frame
+from escalera.store.firms import get_firm
+from escalera.web.api.access import firm_scope
 from escalera.web.api.lists import Page, page_params, paged
 from escalera.web.deps import DB, Who, allow, context
 
@@ -77,3 +84,48 @@ def links(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context)) -> l
     view = show_firm(session, ctx.catalog, firm_id, dt.date.today(),
                      ctx.settings.stale_after_days, with_visits=False)
     return [link.model_dump(mode="json") for link in view.links]
+
+
+class Certificates(BaseModel):
+    """A firm's level certificates per ladder, read on one date."""
+
+    firm_id: str
+    on: dt.date
+    certificates: list[LadderCertification]
+
+
+class VisitPlanOut(BaseModel):
+    """The gaps considered, largest first, and the host firms recommended for them."""
+
+    firm_id: str
+    on: dt.date
+    gaps: list[VisitGap]
+    visits: list[VisitRecommendation]
+
+
+@router.get("/{firm_id}/certificates", response_model=Certificates)
+def certificates(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+                 on: dt.date | None = None) -> Certificates:
+    """A firm's level certificates (constancias de nivel) on each ladder on ``on`` (default
+    today): the certified level, the levels whose certificates lapsed, and every
+    certificate with its issue date, validity and the assessment behind it."""
+    allow(who, Action.READ_PROFILES)
+    day = on or dt.date.today()
+    firm = get_firm(session, firm_id)
+    ladders = firm_certificates(session, ctx.catalog, firm.id, day,
+                                ctx.settings.stale_after_days)
+    return Certificates(firm_id=firm.id, on=day, certificates=list(ladders))
+
+
+@router.get("/{firm_id}/visits", response_model=VisitPlanOut)
+def visits(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+           on: dt.date | None = None,
+           limit: Annotated[int, Query(ge=1, le=20)] = DEFAULT_VISIT_LIMIT) -> VisitPlanOut:
+    """Learning visits: host firms that meet the firm's largest gaps with margin, make the
+    same products and are nearest. The gaps carry the firm's current values, so this is
+    raw data: the firm, its assessors, program managers and admins only."""
+    canonical = firm_scope(who, Action.READ_RAW, firm_id)
+    plan = recommend_visits(session, ctx.catalog, canonical, on or dt.date.today(),
+                            ctx.settings.stale_after_days, limit)
+    return VisitPlanOut(firm_id=plan.firm_id, on=plan.on, gaps=list(plan.gaps),
+                        visits=list(plan.visits))

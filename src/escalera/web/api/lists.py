@@ -8,13 +8,16 @@ filters are each endpoint's own query parameters. A list answers ``{"items", "to
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import polars as pl
 from fastapi import HTTPException, Query
 from pydantic import BaseModel
 
 from escalera.i18n import _
+
+T = TypeVar("T")
+MAX_OFFSET = 10**9  # beyond any list; keeps the offset within a 64-bit slice
 
 
 class Page(BaseModel):
@@ -25,8 +28,17 @@ class Page(BaseModel):
     sort: str | None = None
 
 
+class Paged(BaseModel, Generic[T]):
+    """One page of a list: the items, how many there are in all, and where the page is."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
 def page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0,
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                 sort: Annotated[str | None, Query(max_length=60)] = None) -> Page:
     """The paging query parameters."""
     return Page(limit=limit, offset=offset, sort=sort)
@@ -39,7 +51,8 @@ def paged(frame: pl.DataFrame, page: Page, sortable: Sequence[str]) -> dict[str,
         if field not in sortable:
             raise HTTPException(422, _("cannot sort by {field}; use one of {valid}").format(
                 field=field, valid=", ".join(sortable)))
-        frame = frame.sort(field, descending=page.sort.startswith("-"), nulls_last=True)
+        if frame.height:  # an empty list may lack the columns to sort by
+            frame = frame.sort(field, descending=page.sort.startswith("-"), nulls_last=True)
     items = frame.slice(page.offset, page.limit).to_dicts()
     return {"items": items, "total": frame.height, "limit": page.limit,
             "offset": page.offset}
