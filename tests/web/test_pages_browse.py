@@ -264,6 +264,9 @@ def test_chain_page_lists_the_links_it_draws(client_for: ClientFor) -> None:
     tutelage = client_for("producer").get("/chain?lang=en&type=tutelage").text
     assert '<option value="tutelage" selected>' in tutelage
     assert "type=tutelage" in tutelage and "subcontracting</td>" not in tutelage
+    assert '"input": "range"' in html and "Time line: days since the first link" in html
+    one_day = client_for("producer").get("/chain?lang=en&on=2025-06-30").text
+    assert '"input": "range"' not in one_day  # the map already shows one day
     empty = client_for("producer").get("/chain?lang=en&on=1990-01-01").text
     assert "No link matches these filters." in empty
 

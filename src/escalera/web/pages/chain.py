@@ -23,19 +23,50 @@ from escalera.web.templating import render
 router = APIRouter()
 
 VEGA = "https://vega.github.io/schema/vega/v6.json"
+DAY_MS = 86_400_000
 LINK_COLOURS = ("#1f5f99", "#b35900", "#2e7d32", "#7b1fa2", "#c62828")
 
 
-def graph_spec(label: str) -> dict[str, Any]:
+def _ms(day: dt.date) -> int:
+    """A day as Vega's time: milliseconds since 1970 at UTC midnight."""
+    return (day - dt.date(1970, 1, 1)).days * DAY_MS
+
+
+def time_line(first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """Signals of the time line: a slider of days from the first link to ``last`` and the
+    date it stands on."""
+    span = max((last - first).days, 1)
+    return [{"name": "days", "value": span,
+             "bind": {"input": "range", "min": 0, "max": span, "step": 1,
+                      "name": _("Time line: days since the first link ({first})").format(
+                          first=first.isoformat()) + " "}},
+            {"name": "at", "update": f"{_ms(first)} + days * {DAY_MS}"}]
+
+
+def graph_spec(label: str, first: dt.date | None = None,
+               last: dt.date | None = None) -> dict[str, Any]:
     """A force-directed graph: firms as circles coloured by their first role (filled when in
     the region), links as lines coloured by type, dashed once ended. Pointing at a firm
-    shows its name, roles, place and products; a click opens its page."""
+    shows its name, roles, place and products; a click opens its page. With ``first`` and
+    ``last``, a time line fades the links not active on the day it points to, so the map
+    shows who tutored or subcontracted to whom at any time."""
     types = [link_type_label(t) for t in LinkType]
+    moving = first is not None and last is not None
+    active_at = ("toDate(datum.start) <= at && (!datum.end || at < toDate(datum.end))"
+                 if moving else "datum.active")
+    marks_when: list[dict[str, Any]] = [] if not moving else [
+        {"type": "text", "aria": False, "encode": {"update": {
+            "x": {"signal": "width"}, "y": {"value": 0}, "align": {"value": "right"},
+            "baseline": {"value": "top"}, "fontSize": {"value": 14},
+            "fill": {"value": "#1a1a1a"},
+            "text": {"signal": json.dumps(_("Links active on")) + " + ' ' + "
+                               "timeFormat(at, '%Y-%m-%d')"}}}}]
     return {"mode": "vega", "data": {"nodes": "nodes", "links": "edges"}, "spec": {
         "$schema": VEGA, "description": label, "width": 760, "height": 560,
         "autosize": "none", "padding": 8,
         "signals": [{"name": "cx", "update": "width / 2"},
-                    {"name": "cy", "update": "height / 2"}],
+                    {"name": "cy", "update": "height / 2"},
+                    *(time_line(first, last) if first and last else [])],
         "data": [{"name": "nodes", "values": []}, {"name": "links", "values": []}],
         "scales": [
             {"name": "role", "type": "ordinal", "domain": {"data": "nodes", "field": "role_name"},
@@ -53,7 +84,8 @@ def graph_spec(label: str) -> dict[str, Any]:
                  "stroke": {"scale": "linktype", "field": "type_label"},
                  "strokeWidth": {"value": 1.6},
                  "strokeDash": {"signal": "datum.active ? [1, 0] : [5, 4]"},
-                 "strokeOpacity": {"signal": "datum.active ? 0.9 : 0.55"}}},
+                 "strokeOpacity": {"signal": f"({active_at}) ? 0.9 : "
+                                             f"{0.08 if moving else 0.55}"}}},
              "transform": [{"type": "linkpath", "require": {"signal": "force"},
                             "shape": "line", "sourceX": "datum.source.x",
                             "sourceY": "datum.source.y", "targetX": "datum.target.x",
@@ -80,6 +112,7 @@ def graph_spec(label: str) -> dict[str, Any]:
                                 {"force": "nbody", "strength": -18},
                                 {"force": "link", "links": "links", "id": "datum.id",
                                  "distance": 36}]}]},
+            *marks_when,
         ]}}
 
 
@@ -111,4 +144,13 @@ def chain_page(request: Request, who: PageWho, session: DB,
         "products": [(p.id, product_label(p.id, lang)) for p in PRODUCTS],
         "types": [(str(t), link_type_label(t)) for t in LinkType], "type": link_type or "",
         "src": f"/api/v1/charts/chain?{query}", "label": label, "limit": MAX_LINKS,
-        "config": graph_spec(label)})
+        "config": graph_spec(label, *_span(graph, day))})
+
+
+def _span(graph: dict[str, Any], day: dt.date | None) -> tuple[dt.date | None, dt.date]:
+    """From the first link's start to today, for the time line; none when the map already
+    shows one day."""
+    today = dt.date.today()
+    if day is not None or not graph["edges"]:
+        return None, today
+    return min(dt.date.fromisoformat(e["start"]) for e in graph["edges"]), today
