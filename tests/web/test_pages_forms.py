@@ -181,6 +181,11 @@ def test_assessor_form_lists_only_assigned_firms_and_offline_hooks(
     assert options == set(assigned)
     assert unassigned not in page
     assert 'id="sync-status"' in page and "/static/offline.js" in page
+    chosen = client.get("/assessments/new", params={"firm": assigned[0].lower()},
+                        headers=HTML).text
+    assert f'<option value="{assigned[0]}" selected>' in chosen
+    refused = client.get("/assessments/new", params={"firm": unassigned}, headers=HTML)
+    assert 'id="err-firm"' in refused.text
     assert client.get("/static/offline.js").status_code == 200
     assert "escaleraOffline" in client.get("/static/offline.js").text
 

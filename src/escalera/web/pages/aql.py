@@ -159,7 +159,8 @@ def new_inspection(request: Request, who: PageWho, session: DB, firm: str = "") 
     """The inspection entry form."""
     if not may_inspect(who):
         allow(who, Action.INSPECT)
-    return _inspection_page(request, session, who, _defaults(who, firm.strip()), {})
+    chosen = canonical_firm_id(firm.strip()) if firm.strip() else ""
+    return _inspection_page(request, session, who, _defaults(who, chosen), {})
 
 
 def _lot_input(values: dict[str, str], who: Principal, errors: dict[str, str]

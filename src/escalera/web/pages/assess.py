@@ -127,9 +127,9 @@ def new_assessment(request: Request, who: PageWho, session: DB, ctx: Ctx,
     if not may_assess(who):
         allow(who, Action.ASSESS)
     chosen = _stage(stage)
-    firm_id = firm.strip()
+    firm_id = canonical_firm_id(firm.strip()) if firm.strip() else ""
     errors: dict[str, str] = {}
-    if firm_id and not can(who, Action.ASSESS, canonical_firm_id(firm_id)):
+    if firm_id and not can(who, Action.ASSESS, firm_id):
         errors["firm"] = _("your account may not assess this firm")
     values = {"firm": firm_id, "assessed_on": dt.date.today().isoformat(),
               "assessor": who.username}
