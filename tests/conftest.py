@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,23 @@ def _with_search_path(url: str, schema: str) -> str:
     return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
+@contextmanager
+def postgres_schema(url: str, schema: str) -> Iterator[str]:
+    """An empty schema on the PostgreSQL server of ``url``, dropped afterwards; yields the
+    URL that selects it through its search_path, so code that opens its own engine there
+    needs no special handling."""
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _with_search_path(url, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The URL under test: PostgreSQL when configured, else a fresh SQLite file."""
@@ -53,18 +71,11 @@ def engine(database_url: str) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
-    schema = _schema_name()
-    admin = make_engine(database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    eng = make_engine(_with_search_path(database_url, schema))
-    migrate(eng)  # migrations run for real into an empty schema
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema(database_url, _schema_name()) as url:
+        eng = make_engine(url)
+        migrate(eng)  # migrations run for real into an empty schema
+        yield eng
+        eng.dispose()
 
 
 @pytest.fixture()
@@ -106,16 +117,8 @@ def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     schema = f"{_schema_name()}_{tmp_path.name.replace('-', '_').lower()}"[:60]
-    admin = make_engine(database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield _with_search_path(database_url, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema(database_url, schema) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -30,7 +30,6 @@ from typing import Protocol
 import polars as pl
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from escalera.config import Settings
 from escalera.demo.accounts import seed_accounts
@@ -40,11 +39,10 @@ from escalera.demo.workflow import seed_workflow
 from escalera.domain.firms import PRODUCER_ROLES
 from escalera.services import accounts
 from escalera.services.demo import seed_demo
-from escalera.store.engine import make_engine
 from escalera.store.evidence import firms_frame, observations_frame
 from escalera.web.app import create_app
 from escalera.web.security import CSRF_HEADER
-from tests.conftest import TEST_URL_VAR, _schema_name, _with_search_path
+from tests.conftest import TEST_URL_VAR, _schema_name, postgres_schema
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 behind its test client; the project pins httpx, which works.
@@ -97,17 +95,8 @@ def _demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
         return
-    schema = f"{_schema_name()}_web"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield _with_search_path(url, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema(url, f"{_schema_name()}_web") as selected:
+        yield selected
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +15,7 @@ from escalera.domain.permissions import Action, Role
 from escalera.i18n import _
 from escalera.services import accounts
 from escalera.web.api.access import ERRORS, NO_CONTROL
-from escalera.web.api.lists import Page, Paged, page_params, paged
+from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
 
 router = APIRouter(tags=["administration"], responses=ERRORS)
@@ -89,8 +88,7 @@ def list_users(who: Who, session: DB, page: Annotated[Page, Depends(page_params)
     """Accounts with their role, firm and assigned firms, filtered by ``role``."""
     allow(who, Action.MANAGE_ACCOUNTS)
     found = [u for u in accounts.accounts_list(session) if role is None or u["role"] == role]
-    frame = pl.DataFrame(found, infer_schema_length=None) if found else pl.DataFrame()
-    return paged(frame, page, USER_SORTABLE)
+    return paged(rows_frame(found), page, USER_SORTABLE)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)

@@ -44,6 +44,12 @@ def page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50,
     return Page(limit=limit, offset=offset, sort=sort)
 
 
+def rows_frame(rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """Records (dicts with the same keys) as a frame for :func:`paged`, every row read for
+    the column types (a column may be empty at first)."""
+    return pl.DataFrame(list(rows), infer_schema_length=None) if rows else pl.DataFrame()
+
+
 def paged(frame: pl.DataFrame, page: Page, sortable: Sequence[str]) -> dict[str, Any]:
     """A page of ``frame`` (already filtered), sorted as asked."""
     if page.sort:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,7 +24,7 @@ from escalera.services.context import AppContext
 from escalera.solve.allocation import Weights
 from escalera.store import orders as repo
 from escalera.web.api.access import ERRORS, NO_CONTROL
-from escalera.web.api.lists import Page, Paged, page_params, paged
+from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow, context
 
 router = APIRouter(tags=["orders"], responses=ERRORS)
@@ -136,10 +135,6 @@ class RunOut(BaseModel):
     orders: list[dict[str, Any]]
 
 
-def _orders_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
-
-
 @router.get("/orders", response_model=Paged[OrderOut])
 def list_orders(who: Who, session: DB, page: Annotated[Page, Depends(page_params)],
                 status: Annotated[str, Query(pattern="^(open|allocated|cancelled|all)$")]
@@ -150,7 +145,7 @@ def list_orders(who: Who, session: DB, page: Annotated[Page, Depends(page_params
     rows = [{**o.model_dump(mode="json"), "status": row.status}
             for row, o in repo.orders(session, None if status == "all" else status)
             if can(who, Action.MATCH) or o.buyer_id == who.firm_id]
-    return paged(_orders_frame(rows), page, SORTABLE)
+    return paged(rows_frame(rows), page, SORTABLE)
 
 
 @router.post("/orders", response_model=OrderOut, status_code=201)
