@@ -45,7 +45,7 @@ def optional_principal(request: Request, session: DB) -> Principal | None:
         if row is None:
             raise HTTPException(401, _("the API token is not valid"),
                                 headers={"WWW-Authenticate": "Bearer"})
-        return accounts.principal(session, row)
+        return _remember(request, accounts.principal(session, row))
     user_id = request.session.get(USER_KEY)
     if user_id is None:
         return None
@@ -58,7 +58,13 @@ def optional_principal(request: Request, session: DB) -> Principal | None:
             "/api/") and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, _("missing or wrong CSRF token (send the X-CSRF-Token "
                                    "header, or use an API token)"))
-    return accounts.principal(session, row)
+    return _remember(request, accounts.principal(session, row))
+
+
+def _remember(request: Request, who: Principal) -> Principal:
+    """Keep the account on the request, so an error page still shows the menu."""
+    request.state.who = who
+    return who
 
 
 def principal(who: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from escalera.cli.orders_cmd import export_run
 from escalera.domain.orders import Order, requirement
 from escalera.domain.permissions import Action, Principal, can
 from escalera.domain.products import PRODUCTS, product_label
@@ -22,6 +21,7 @@ from escalera.errors import EscaleraError
 from escalera.i18n import _, current_language
 from escalera.services import accounts, matching
 from escalera.services.context import AppContext
+from escalera.services.match_export import export_run
 from escalera.solve.allocation import Weights
 from escalera.store import orders as repo
 from escalera.store.firms import get_firm
