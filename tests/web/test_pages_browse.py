@@ -308,7 +308,9 @@ def test_firm_list_filters_and_pages(client_for: ClientFor) -> None:
     assert 0 < _found(puebla) < total
     partial = client.get("/firms?q=zzzz-none&lang=en", headers={"HX-Request": "true"})
     assert partial.status_code == 200
-    assert "<html" not in partial.text and 'id="firm-results"' in partial.text
+    assert "<html" not in partial.text and "<h1" not in partial.text
+    assert 'id="firm-count"' in partial.text and 'hx-swap-oob="true"' in partial.text
+    assert 'hx-swap-oob' not in first and 'id="firm-results"' in first
     assert "No firm matches these filters." in partial.text
 
 

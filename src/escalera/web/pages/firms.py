@@ -80,9 +80,9 @@ def firm_list(request: Request, who: PageWho, session: DB,
                                 ("role", role)) if v}
     data = {"who": who, "found": found, "amount": amount, "page": page, "pages": pages,
             "params": params, "options": filter_options(session)}
-    template = ("_browse_firms_results.html.j2" if request.headers.get("hx-request")
-                else "firms.html.j2")
-    return render(request, template, data)
+    partial = bool(request.headers.get("hx-request"))
+    return render(request, "_browse_firms_results.html.j2" if partial else "firms.html.j2",
+                  {**data, "oob": partial})
 
 
 def benchmark_chart(firm_id: str, label: str) -> dict[str, Any]:
