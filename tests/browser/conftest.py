@@ -19,7 +19,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, StorageState, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    StorageState,
+    expect,
+    sync_playwright,
+)
 from typer.testing import CliRunner
 
 from escalera.cli.main import app as cli
@@ -51,6 +58,10 @@ class Site:
     database_url: str
     context: AppContext
 
+
+# Pages wait on charts and solvers: allow for a busy machine.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 # Loopback only: never through a proxy named in the environment.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -129,7 +140,7 @@ def _new_context(browser: Browser, site: Site,
                  state: StorageState | None = None) -> BrowserContext:
     made = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900},
                                locale="es-MX", storage_state=state)
-    made.set_default_timeout(10_000)
+    made.set_default_timeout(TIMEOUT_MS)
     return made
 
 
@@ -188,4 +199,7 @@ def screenshot(page: Page, name: str) -> Path:
     target = ARTIFACTS / "screenshots" / f"{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
+    # After a full-page capture Chromium may place the next click by a stale scroll
+    # position (the button is focused but never clicked); scrolling resets it.
+    page.evaluate("window.scrollTo(0, 0)")
     return target
