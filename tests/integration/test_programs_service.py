@@ -21,11 +21,14 @@ from tests.program_registry import (
     seed_registry,
 )
 
+from escalera.demo.programs import IDS as DEMO_IDS
+from escalera.demo.programs import seed_programs
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import Status
 from escalera.domain.programs import Activity, ActivityKind, ProgramError
 from escalera.i18n import set_language
 from escalera.services import program_evaluation, programs
+from escalera.services.demo import seed_demo
 from escalera.store.tables import ProgramActivityRow, ProgramParticipantRow, ProgramRow
 
 TODAY = dt.date(2026, 11, 1)
@@ -138,3 +141,39 @@ def test_report_reads_in_both_languages(session: Session, catalog: Catalog) -> N
         set_language("es")
     assert "What the program is" in english and "Parallel trends" in english
     assert "What data is missing" in english
+
+
+def test_the_demo_programs_read_as_the_study_tells_them(session: Session,
+                                                        catalog: Catalog) -> None:
+    reference = dt.date(2026, 6, 1)
+    seed_demo(session, firms=1200, seed=42, reference_date=reference)
+    summary = seed_programs(session, catalog, seed=42, reference_date=reference,
+                            stale_after_days=730)
+    assert summary["programs"] == 4 and summary["refused"] > 0
+    listed = {p["id"]: p for p in programs.list_programs(session)}
+    assert set(listed) == set(DEMO_IDS)
+    first, lower, start = reference - dt.timedelta(days=3 * 365), reference, "starts_on"
+    assert all(first < dt.date.fromisoformat(p[start]) < lower for p in listed.values())
+    assert "muebles" in listed["PRG-CONSULTORIA"]["description"]  # garments, and it says so
+    results = {pid: program_evaluation.evaluate(session, catalog, pid, reference,
+                                                replications=49) for pid in DEMO_IDS}
+    for result in results.values():
+        assert result["admitted"] > 0
+        pairs = [s["pairs"] for s in result["funnel"]]
+        assert pairs == sorted(pairs, reverse=True)  # funnels narrow
+    us, latam = (results[p]["funnel"] for p in DEMO_IDS[:2])
+    assert us[3]["overall"] < latam[3]["overall"]  # orders: the second fair did better
+
+    def otd(pid: str) -> dict[str, float]:
+        return next(e for e in results[pid]["effects"] if e["metric"] == "on_time_delivery_pct")
+
+    assert otd("PRG-CONSULTORIA")["ci_low"] > 0  # a modest effect
+    assert abs(otd("PRG-FERIA-EEUU")["estimate"]) < 1.5  # little
+    assert results["PRG-CREDITO"]["activities"]["credit_disbursement"]["amount"] > 0
+    # the first fair's open leads were never followed up: overdue
+    assert {f["status"] for f in results["PRG-FERIA-EEUU"]["follow_ups"]} == {"overdue"}
+    for pid in DEMO_IDS:
+        html = program_evaluation.report(session, catalog, pid, reference,
+                                         evaluation=results[pid])
+        assert "Qué es el programa" in html and "Qué datos faltan" in html
+        assert ("Efecto mínimo detectable" in html) == bool(results[pid]["effects"])

@@ -218,9 +218,11 @@ def test_share_reaching_the_target_time_and_transitions() -> None:
         "c": path((0, "tier_3", False), (364, "tier_3", False)),
         "d": path((0, "tier_3", False), (364, "not_assessed", None)),
         "e": path((0, "tier_3", False), (500, "tier_2", True)),  # after the target date
+        "f": path((0, "tier_2", True)),  # already there when admitted: reached, not timed
     }, target)
-    assert (outcome.reached, outcome.not_reached, outcome.unknown) == (2, 2, 1)
-    assert outcome.share == 0.5 and outcome.days == (91, 182) and outcome.median_days == 136.5
+    assert (outcome.reached, outcome.at_entry, outcome.not_reached, outcome.unknown) == (
+        3, 1, 2, 1)
+    assert outcome.share == 0.6 and outcome.days == (91, 182) and outcome.median_days == 136.5
     order = ["not_assessed", "below_first_level", "tier_3", "tier_2"]
     assert transition_matrix([("tier_3", "tier_2"), ("tier_3", "tier_2"), ("tier_3", "tier_3"),
                               ("tier_3", "not_assessed")], order) == [

@@ -23,6 +23,7 @@ from escalera.demo.accounts import seed_accounts
 from escalera.demo.generator import generate_network
 from escalera.demo.inspections import seed_inspections
 from escalera.demo.orders import seed_orders
+from escalera.demo.programs import seed_programs
 from escalera.demo.workflow import seed_workflow
 from escalera.demo.writer import WriteSummary, write_parquet
 from escalera.domain.catalog_model import Catalog
@@ -138,6 +139,9 @@ def register(app: typer.Typer) -> None:
                         matched = seed_orders(session, context.catalog,
                                               reference_date=reference)
                         result["accounts"] = seed_accounts(session)
+                        result["programs"] = seed_programs(
+                            session, context.catalog, seed=seed, reference_date=reference,
+                            stale_after_days=context.settings.stale_after_days)
                     result["workflow"] = flow.as_dict()
                     result["inspections"] = inspected.as_dict()
                     result["matchmaking"] = matched
@@ -207,6 +211,10 @@ def register(app: typer.Typer) -> None:
             console.print(_("Matchmaking: {orders} buyers' orders, run {run} places {filled} of "
                             "{quantity} units; {unfilled_orders} orders are explained "
                             "(escalera match show {run}).").format(**result["matchmaking"]))
+        if "programs" in result:
+            console.print(_("Development programs: {programs}, {admitted} participants admitted "
+                            "and {refused} refused (escalera program list).").format(
+                                **result["programs"]))
         if "accounts" in result:
             console.print(_("Demo accounts (development only): {accounts}").format(
                 accounts=", ".join(f"{a['username']} / {a['password']} ({role_name(a['role'])})"

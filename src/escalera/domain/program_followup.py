@@ -164,10 +164,12 @@ class Judgement:
 @dataclass(frozen=True)
 class TargetOutcome:
     """Share reaching the target by the target date; days to get there (median, of those
-    who did); participants that could not be judged on the target date."""
+    who did after entering: ``at_entry`` already met it when admitted and are counted as
+    reached, not timed); participants that could not be judged on the target date."""
 
     participants: int
     reached: int
+    at_entry: int
     not_reached: int
     unknown: int
     share: float | None
@@ -180,18 +182,22 @@ def target_outcome(paths: dict[str, tuple[dt.date, Sequence[Judgement]]],
     """``paths``: participant -> (admission date, judgements in date order). Reached: met
     the target on some date up to the target date. Unknown: not reached and not judged
     (not assessed) on its last date up to the target date."""
-    reached, unknown, days = 0, 0, []
+    reached, at_entry, unknown, days = 0, 0, 0, []
     for entered, judgements in paths.values():
         upto = [j for j in judgements if entered <= j.on <= target_date]
         first = next((j for j in upto if j.meets_target), None)
         if first is not None:
             reached += 1
-            days.append((first.on - entered).days)
+            if first.on == entered:
+                at_entry += 1
+            else:
+                days.append((first.on - entered).days)
         elif not upto or upto[-1].meets_target is None:
             unknown += 1
     judged = len(paths) - unknown
     return TargetOutcome(
-        participants=len(paths), reached=reached, not_reached=judged - reached,
+        participants=len(paths), reached=reached, at_entry=at_entry,
+        not_reached=judged - reached,
         unknown=unknown, share=reached / judged if judged else None,
         median_days=float(median(days)) if days else None, days=tuple(sorted(days)))
 

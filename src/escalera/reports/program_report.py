@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import Status
+from escalera.domain.evidence import ItemKind
 from escalera.domain.measures import Direction
 from escalera.domain.programs import ActivityKind, Program, ProgramType, Shortfall
 from escalera.errors import N_
@@ -54,6 +55,12 @@ ASSUMPTION_LABELS = {
     "rejected": N_("rejected by the pre-trends: read the estimate with care"),
     "untestable": N_("cannot be tested: too few quarters before entry"),
 }
+NOT_ESTIMATED_LABELS = {
+    "no_observations": N_("no observation in the panel"),
+    "too_few_firms": N_("fewer than 3 participants observed before and after entry, or fewer "
+                        "than 3 comparison firms observed"),
+    "no_comparison_group": N_("no comparison group"),
+}
 VERDICT_LABELS = {
     "detects_small_effects": N_("large enough to detect even a 5 % effect"),
     "detects_large_effects_only": N_("detects a 17 % effect but not a 5 % one"),
@@ -85,6 +92,10 @@ def shortfall_text(catalog: Catalog, shortfall: Shortfall, ladder: str | None) -
     if shortfall.status is Status.NOT_ASSESSED or shortfall.current is None:
         return _("{item}: no current evidence ({required} {unit} required for {level})").format(
             item=name, required=number(shortfall.required), unit=unit, level=level)
+    if shortfall.kind is ItemKind.PRACTICE:
+        return _("{item}: maturity {current} < {required} required for {level}").format(
+            item=name, current=number(shortfall.current), required=number(shortfall.required),
+            level=level)
     relation = "<" if shortfall.direction is Direction.HIGHER else ">"
     return _("{item} {current} {unit} {relation} {required} {unit} required for {level}"
              ).format(item=name, current=number(shortfall.current), unit=unit,
@@ -108,8 +119,14 @@ def standard_text(catalog: Catalog, standard: dict[str, Any]) -> str:
 
 
 def metric_name(catalog: Catalog, metric: str) -> str:
+    """A metric's name with its unit, unless the name already says it."""
     name, unit = item_label(catalog, "metric", metric)
-    return f"{name} ({unit})"
+    return name if f"({unit})" in name or f"({unit} " in name else f"{name} ({unit})"
+
+
+def money(value: float | None) -> str:
+    """An amount with thousands separated and no decimals."""
+    return "—" if value is None else f"{value:,.0f}"
 
 
 @cache
@@ -119,6 +136,7 @@ def _environment() -> Environment:
                       lstrip_blocks=True)
     env.globals["_"] = gettext
     env.globals["number"] = number
+    env.globals["money"] = money
     env.globals["label"] = label
     return env
 
@@ -140,4 +158,5 @@ def render_program_report(catalog: Catalog, program: Program, summary: dict[str,
                                 else _("below the first level") if lv == "below_first_level"
                                 else level_name(catalog, evaluation.get("ladder"), lv)),
         activity_labels=ACTIVITY_LABELS, follow_up_labels=FOLLOW_UP_LABELS,
-        assumption_labels=ASSUMPTION_LABELS, verdict_labels=VERDICT_LABELS)
+        assumption_labels=ASSUMPTION_LABELS, verdict_labels=VERDICT_LABELS,
+        not_estimated_labels=NOT_ESTIMATED_LABELS)

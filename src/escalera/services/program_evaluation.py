@@ -1,9 +1,10 @@
 """Use case "did the program work?": the evaluation a program manager reads.
 
-1. The comparison group: producers that did not take part, matched on the baseline at the
-   program's start — exactly on region (state), main product and size band and nearest on
-   the rank of their level; participants left without a match get a second round matched
-   on region alone (the rule each pair used is reported).
+1. The comparison group: producers that did not take part, each cohort matched on its own
+   baseline (what was known on its admission date) — exactly on region (state), main
+   product and size band and nearest on the rank of their level; participants left without
+   a match get a second round matched on region alone (the rule each pair used is
+   reported). A firm serves as comparison for one cohort only.
 2. The firm × quarter panel of the target standard's metrics from the final observations,
    never filled in; the two-stage difference-in-differences effect of each metric with its
    95 % interval, pre-trends, assumptions and group sizes; the minimum detectable effect
@@ -59,6 +60,7 @@ from escalera.store import programs as store
 from escalera.store.evidence import firms_frame, observations_frame
 
 PRE_QUARTERS = 8  # quarters before the start that the panel reaches back
+MIN_FIRMS = 3  # participants observed before and after entry, and comparison firms observed
 EXACT = ("state", "first_product", "size_band")
 FALLBACK_EXACT = ("state",)
 NEAREST = ("level_rank",)
@@ -151,9 +153,11 @@ def _baseline(catalog: Catalog, registry: pl.DataFrame, observations: pl.DataFra
     })
 
 
-def comparison_group(baseline: pl.DataFrame, participants: Sequence[str]
-                     ) -> dict[str, Any]:
-    """Matched non-participants: the exact rule first, region alone for those left over."""
+def comparison_group(baseline: pl.DataFrame, participants: Sequence[str],
+                     exclude: Sequence[str] = ()) -> dict[str, Any]:
+    """Matched non-participants: the exact rule first, region alone for those left over;
+    firms in ``exclude`` (other participants, comparisons already taken) are never used."""
+    baseline = baseline.filter(~pl.col(FIRM_ID).is_in(list(exclude)))
     inside = [p for p in participants if p in set(baseline.get_column(FIRM_ID).to_list())]
     first = match_comparison_group(baseline, inside, exact=EXACT, nearest=NEAREST, ratio=2)
     pairs = first.pairs.with_columns(pl.lit("region_product_size").alias("rule"))
@@ -169,6 +173,29 @@ def comparison_group(baseline: pl.DataFrame, participants: Sequence[str]
     outside = [p for p in participants if p not in inside]
     return {"pairs": pairs, "controls": sorted(controls), "unmatched": unmatched + outside,
             "balance": balance}
+
+
+def cohort_comparison(catalog: Catalog, registry: pl.DataFrame, observations: pl.DataFrame,
+                      admitted: dict[str, dt.date], ladder: str, stale: int
+                      ) -> dict[str, Any]:
+    """Each cohort matched on its own baseline (the levels known on its admission date),
+    from the firms no cohort took part with and no earlier cohort took as comparison."""
+    used: list[str] = []
+    pairs, unmatched, balances = [], [], []
+    for day in sorted(set(admitted.values())):
+        cohort = sorted(f for f, d in admitted.items() if d == day)
+        baseline = _baseline(catalog, registry, observations, day, ladder, stale)
+        group = comparison_group(baseline, cohort, exclude=[*admitted.keys() - set(cohort),
+                                                             *used])
+        used += group["controls"]
+        unmatched += group["unmatched"]
+        pairs.append(group["pairs"])
+        balances.append(group["balance"].with_columns(pl.lit(day.isoformat()).alias("cohort")))
+    return {"pairs": pl.concat(pairs) if pairs else pl.DataFrame(
+                schema={"participant_id": pl.String, "control_id": pl.String,
+                        "distance": pl.Float64, "rule": pl.String}),
+            "controls": sorted(used), "unmatched": unmatched,
+            "balance": pl.concat(balances) if balances else pl.DataFrame()}
 
 
 def _size(effect: ProgramEffect, panel: pl.DataFrame) -> dict[str, Any]:
@@ -203,8 +230,8 @@ def _effects(panel: pl.DataFrame, metrics: Sequence[str], replications: int
         except ProgramEvaluationError as exc:
             not_estimated.append({"metric": metric, "reason": str(exc)})
             continue
-        if effect.n_treated == 0:
-            not_estimated.append({"metric": metric, "reason": "no_participant_before_and_after"})
+        if effect.n_treated < MIN_FIRMS or effect.n_control < MIN_FIRMS:
+            not_estimated.append({"metric": metric, "reason": "too_few_firms"})
             continue
         effects.append(effect.to_dict() | _size(effect, panel))
     return effects, not_estimated
@@ -236,6 +263,7 @@ def _outcomes(program: Program, catalog: Catalog, registry: pl.DataFrame,
         "ladder": ladder, "judged_on": end.isoformat(),
         "pending": program.target_date > today,
         "target": {"participants": outcome.participants, "reached": outcome.reached,
+                   "at_entry": outcome.at_entry,
                    "not_reached": outcome.not_reached, "unknown": outcome.unknown,
                    "share": outcome.share, "median_days": outcome.median_days,
                    "days": list(outcome.days)},
@@ -258,9 +286,8 @@ def evaluate(session: Session, catalog: Catalog, program_id: str, today: dt.date
         "program": program_id, "evaluated_on": today.isoformat(), "metrics": metrics,
         "admitted": len(admitted), "refused": len(decisions) - len(admitted),
     }
-    baseline = _baseline(catalog, registry, observations, program.starts_on,
-                         _ladder_of(program, catalog), stale_after_days)
-    group = comparison_group(baseline, sorted(admitted))
+    group = cohort_comparison(catalog, registry, observations, admitted,
+                              _ladder_of(program, catalog), stale_after_days)
     result["comparison"] = {
         "controls": len(group["controls"]), "unmatched": group["unmatched"],
         "rules": group["pairs"].group_by("rule").len().sort("rule").rows(),
@@ -330,14 +357,18 @@ def decision_rows(catalog: Catalog, session: Session, program_id: str) -> list[d
 
 def report(session: Session, catalog: Catalog, program_id: str, today: dt.date, *,
            stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
-           rule: FollowUpRule = FollowUpRule()) -> str:
-    """The evaluation report as an HTML page in the current language."""
+           rule: FollowUpRule = FollowUpRule(), replications: int = 199,
+           evaluation: dict[str, Any] | None = None) -> str:
+    """The evaluation report as an HTML page in the current language (``evaluation``: one
+    already run for the same date, else it is run here)."""
     from escalera.reports.program_report import render_program_report
     from escalera.services.programs import program_summary
 
     program = store.get_program(session, program_id)
-    evaluation = evaluate(session, catalog, program_id, today,
-                          stale_after_days=stale_after_days, rule=rule)
+    if evaluation is None:
+        evaluation = evaluate(session, catalog, program_id, today,
+                              stale_after_days=stale_after_days, rule=rule,
+                              replications=replications)
     summary = program_summary(program, evaluation["admitted"], evaluation["refused"])
     return render_program_report(catalog, program, summary,
                                  decision_rows(catalog, session, program_id), evaluation)
