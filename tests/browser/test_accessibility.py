@@ -1,7 +1,8 @@
 """axe-core on every main page, in Chromium: no violation of impact serious or critical
 (labelled form fields, sufficient contrast, names of links and buttons, landmarks...), and
 the sign-in works from the keyboard alone. Each page's axe report is saved as JSON under
-test-artifacts/axe/, with a full-page screenshot under test-artifacts/screenshots/."""
+test-artifacts/axe/, with a full-page screenshot under test-artifacts/screenshots/.
+SQLite pass only, like every browser test (tests/browser/__init__.py)."""
 
 from __future__ import annotations
 

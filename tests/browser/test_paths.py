@@ -2,7 +2,8 @@
 firm from the dashboard, fill and submit an assessment (one of them offline), run and
 accept an allocation, switch language. What the pages claim to have stored is checked in
 the database through the services. Full-page screenshots of the main pages land in
-test-artifacts/screenshots/."""
+test-artifacts/screenshots/. They run in the SQLite pass of the suite only and are skipped
+in the PostgreSQL pass: they serve their own demo database (tests/browser/__init__.py)."""
 
 from __future__ import annotations
 
