@@ -57,9 +57,9 @@ MIP's root LP took 25 s at 2,000 orders x 5,000 producers), an upper bound from 
 least of the LP's certified dual bound and a Lagrangian relaxation of the capacity rows that
 keeps each order's one-supplier rule whole — and an allocation found by diving on that LP
 (choices fixed order by order, whole units by rounding down, the greedy's rules on what is
-left). ``method="mip"`` or ``"lagrangian"`` forces one. Both keep the contract: never worse
-than the greedy, ``optimal`` only when proven, ``source`` says ``mip``, ``lagrangian`` or
-``greedy``.
+left, then local moves). ``method="mip"`` or ``"lagrangian"`` forces one. Both keep the
+contract: never worse than the greedy, ``optimal`` only when proven, ``source`` says
+``mip``, ``lagrangian`` or ``greedy``.
 
 Formulation choice, measured (benchmarks/allocation.py, 2,000 orders x 5,000 producers, this
 project's 2-CPU machine): one ``x, y`` per (order, producer, channel) made the root LP take

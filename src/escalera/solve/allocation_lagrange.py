@@ -30,13 +30,19 @@ reported bound is the least of them):
   priced too; minimum units dropped). The one-supplier rule is kept whole, so this is
   usually below the LP. ``improve_prices`` takes subgradient steps from the LP's prices.
 
-**The allocation** (``dive``, ``_round``, ``_top_up``): the LP's choices are fixed order by
-order, most certain first, re-solving the LP from its last basis between rounds — a
-splittable order keeps its ``max_producers`` rows with the most units, an order that cannot
-be split keeps the supplier carrying most of its value. Whole units then come from an LP on
-the kept rows alone, rounded down (rows left under the order's minimum closed and the LP
-re-solved); the greedy's rules then fill what capacity is left. The allocation is checked
-with ``check`` and returned only if it is at least the greedy's.
+**The allocation** (``_search``): the LP's choices are fixed order by order, most certain
+first, re-solving the LP from its last basis between rounds (``dive``) — a splittable order
+keeps its ``max_producers`` rows with the most units, an order that cannot be split keeps
+the supplier carrying most of its value. Whole units then come from an LP on the kept rows
+alone, rounded down (rows left under the order's minimum closed and the LP re-solved;
+``_round``); the greedy's rules fill what capacity is left (``_top_up``); local moves follow
+(``_improve``: grow working rows, swap one row for a better one, refill an order from
+scratch), alternating with the LP for the units on the rows in use while that gains. The
+allocation is checked with ``check`` and returned only if it beats the greedy's.
+
+Measured (benchmarks/match_scale.py, docs/benchmarks.md): at 2,000 x 5,000 this ends about
+2.6-2.8 % below its bound in 10-15 s, 4.6-5.1 % above the greedy. Neither side is exact: the
+distance to the true optimum is not known.
 """
 
 from __future__ import annotations
