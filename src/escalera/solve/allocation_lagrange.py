@@ -41,7 +41,7 @@ scratch), alternating with the LP for the units on the rows in use while that ga
 allocation is checked with ``check`` and returned only if it beats the greedy's.
 
 Measured (benchmarks/match_scale.py, docs/benchmarks.md): at 2,000 x 5,000 this ends about
-2.6-2.8 % below its bound in 10-15 s, 4.6-5.1 % above the greedy. Neither side is exact: the
+2.4-2.8 % below its bound in 10-16 s, 4.6-5.1 % above the greedy. Neither side is exact: the
 distance to the true optimum is not known.
 """
 
