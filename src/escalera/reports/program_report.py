@@ -69,6 +69,18 @@ VERDICT_LABELS = {
 }
 
 
+COVARIATE_LABELS = {
+    "level_rank": N_("level (0 below the first, 1 the first, ...)"),
+    "state": N_("region"), "first_product": N_("main product"), "size_band": N_("size band"),
+}
+
+
+def covariate_label(name: str) -> str:
+    """``state=Puebla`` -> ``región = Puebla``."""
+    column, sep, value = name.partition("=")
+    return label(COVARIATE_LABELS, column) + (f" = {value}" if sep else "")
+
+
 def label(table: dict[Any, str], key: Any) -> str:
     """A label from one of the tables above, in the current language."""
     return gettext(table[key]) if key in table else str(key)
@@ -89,6 +101,9 @@ def shortfall_text(catalog: Catalog, shortfall: Shortfall, ladder: str | None) -
     evidence, that the requirement was not assessed."""
     name, unit = item_label(catalog, shortfall.kind, shortfall.item)
     level = level_name(catalog, ladder, shortfall.level)
+    if shortfall.kind is ItemKind.PRACTICE and shortfall.current is None:
+        return _("{item}: no current evidence (maturity {required} required for {level})"
+                 ).format(item=name, required=number(shortfall.required), level=level)
     if shortfall.status is Status.NOT_ASSESSED or shortfall.current is None:
         return _("{item}: no current evidence ({required} {unit} required for {level})").format(
             item=name, required=number(shortfall.required), unit=unit, level=level)
@@ -159,4 +174,4 @@ def render_program_report(catalog: Catalog, program: Program, summary: dict[str,
                                 else level_name(catalog, evaluation.get("ladder"), lv)),
         activity_labels=ACTIVITY_LABELS, follow_up_labels=FOLLOW_UP_LABELS,
         assumption_labels=ASSUMPTION_LABELS, verdict_labels=VERDICT_LABELS,
-        not_estimated_labels=NOT_ESTIMATED_LABELS)
+        not_estimated_labels=NOT_ESTIMATED_LABELS, covariate_label=covariate_label)

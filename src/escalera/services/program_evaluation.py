@@ -18,7 +18,9 @@ Levels come from the one evaluator, applied in bulk (:mod:`analytics.bulk_evalua
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import Any
 
 import polars as pl
@@ -64,6 +66,7 @@ MIN_FIRMS = 3  # participants observed before and after entry, and comparison fi
 EXACT = ("state", "first_product", "size_band")
 FALLBACK_EXACT = ("state",)
 NEAREST = ("level_rank",)
+CALIPER = 1.0  # standard deviations of the level rank: about one level apart at most
 NOT_ASSESSED, BELOW = str(LadderStatus.NOT_ASSESSED), str(LadderStatus.BELOW_FIRST_LEVEL)
 
 
@@ -159,14 +162,15 @@ def comparison_group(baseline: pl.DataFrame, participants: Sequence[str],
     firms in ``exclude`` (other participants, comparisons already taken) are never used."""
     baseline = baseline.filter(~pl.col(FIRM_ID).is_in(list(exclude)))
     inside = [p for p in participants if p in set(baseline.get_column(FIRM_ID).to_list())]
-    first = match_comparison_group(baseline, inside, exact=EXACT, nearest=NEAREST, ratio=2)
+    first = match_comparison_group(baseline, inside, exact=EXACT, nearest=NEAREST, ratio=2,
+                                   caliper=CALIPER)
     pairs = first.pairs.with_columns(pl.lit("region_product_size").alias("rule"))
     controls, unmatched, balance = list(first.control_ids), list(first.unmatched), first.balance
     if unmatched:
         rest = baseline.filter(~pl.col(FIRM_ID).is_in(controls + [
             p for p in inside if p not in unmatched]))
         second = match_comparison_group(rest, unmatched, exact=FALLBACK_EXACT, nearest=NEAREST,
-                                        ratio=2)
+                                        ratio=2, caliper=CALIPER)
         pairs = pl.concat([pairs, second.pairs.with_columns(pl.lit("region").alias("rule"))])
         controls += list(second.control_ids)
         unmatched = list(second.unmatched)
@@ -199,12 +203,19 @@ def cohort_comparison(catalog: Catalog, registry: pl.DataFrame, observations: pl
 
 
 def _size(effect: ProgramEffect, panel: pl.DataFrame) -> dict[str, Any]:
+    """The minimum detectable effect for the group sizes (McKenzie's formula with the
+    panel's spread and within-firm correlation) and, beside it, the one the estimate's own
+    interval implies ((z₀.₉₇₅ + z₀.₈) × its standard error): when the second is much larger,
+    the data are thinner than the group sizes suggest."""
+    observed = ((NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.8))
+                * (effect.ci_high - effect.ci_low) / (2 * NormalDist().inv_cdf(0.975)))
     inputs = power_inputs(panel, effect.metric)
     if inputs is None or effect.n_treated < 1 or effect.n_control < 1:
-        return {"mde": None}
+        return {"mde": None, "mde_observed": observed}
     rho, pre, post = inputs.rho, inputs.pre_periods, inputs.post_periods
     out: dict[str, Any] = {"sd": inputs.sd, "rho": rho, "pre_periods": pre,
-                           "post_periods": post, "baseline_mean": inputs.baseline_mean}
+                           "post_periods": post, "baseline_mean": inputs.baseline_mean,
+                           "mde_observed": observed}
     if inputs.baseline_mean is not None and inputs.baseline_mean > 0:
         size = judge_program_size(effect.n_treated, effect.n_control, inputs.sd,
                                   inputs.baseline_mean, rho=rho, pre_periods=pre,
@@ -328,7 +339,20 @@ def evaluate(session: Session, catalog: Catalog, program_id: str, today: dt.date
             f for f, d in admitted.items() if not any(x > d for x in dates.get(f, []))),
         "participants_without_comparison": group["unmatched"],
     }
-    return result
+    clean: dict[str, Any] = finite(result)
+    return clean
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite number replaced by None, so the JSON is valid
+    and a reader sees "no value" rather than a number that is not one."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
 
 
 def _activity_counts(activities: Sequence[Any]) -> dict[str, dict[str, float]]:
