@@ -12,8 +12,13 @@ from escalera.i18n import _, current_language
 
 
 def number(value: float | None) -> str:
-    """A value as people read it: thousands separated, at most four significant digits."""
-    return "—" if value is None else f"{value:,.4g}"
+    """A value as people read it: thousands separated, at most four significant digits
+    below 10,000, whole numbers above (271,800, never 2.718e+05)."""
+    if value is None:
+        return "—"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
 
 
 def status_label(status: Status) -> str:
