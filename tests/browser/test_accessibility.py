@@ -37,7 +37,6 @@ PAGES = [
     ("aql", "assessor", "/aql"),
     ("inspection", "assessor", "/inspections/new"),
     ("orders", "program_manager", "/orders"),
-    ("orders-buyer", "buyer", "/orders"),
     ("import", "program_manager", "/import"),
     ("not-found", "buyer", "/firms/F-NOPE-NOPE-0"),
 ]

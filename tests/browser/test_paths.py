@@ -96,8 +96,9 @@ def test_each_role_signs_in_and_views_a_firm(page: Page, role: str) -> None:
     page.wait_for_url("**/login")
 
 
-def test_a_producer_sees_raw_data_of_its_own_firm_only(page: Page) -> None:
-    login(page, "producer")
+def test_a_producer_sees_raw_data_of_its_own_firm_only(
+        signed_in: Callable[[str], Page]) -> None:
+    page = signed_in("producer")
     own = open_a_firm(page)
     restricted = page.locator("main p.note")
     expect(restricted).to_have_count(0)
@@ -110,8 +111,10 @@ def test_a_producer_sees_raw_data_of_its_own_firm_only(page: Page) -> None:
     expect(restricted).to_be_visible()
 
 
-def test_switching_language_changes_lang_and_headings(page: Page) -> None:
-    login(page, "assessor")
+def test_switching_language_changes_lang_and_headings(
+        signed_in: Callable[[str], Page]) -> None:
+    page = signed_in("assessor")
+    page.goto("/")
     page.wait_for_load_state("networkidle")
     html = page.locator("html")
     expect(html).to_have_attribute("lang", "es")
@@ -254,3 +257,4 @@ def test_buyer_sees_the_orders_page_without_the_allocation_form(
     page.goto("/orders")
     expect(page.locator("h1")).to_be_visible()
     expect(page.locator("#run-form")).to_have_count(0)
+    screenshot(page, "orders-buyer")
