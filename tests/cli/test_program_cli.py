@@ -91,6 +91,10 @@ def test_create_admit_record_list_evaluate_report(url: str, tmp_path: Path) -> N
     invoke("--lang", "en", "program", "report", PID, "--on", "2026-11-01", "--out", str(out))
     html = out.read_text(encoding="utf-8")
     assert "Consultoría en Tehuacán" in html and "Minimum detectable effect" in html
+    invoke(*create(pid="PRG-CLI-2"))  # without an id: one report per program
+    invoke("program", "report", "--on", "2026-11-01", "--out", str(tmp_path / "todos"))
+    assert sorted(p.name for p in (tmp_path / "todos").iterdir()) == [
+        "PRG-CLI-1.html", "PRG-CLI-2.html"]
 
 
 @pytest.mark.parametrize(("args", "needle"), [

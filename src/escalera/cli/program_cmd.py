@@ -252,20 +252,29 @@ def register(app: typer.Typer) -> None:
         else:
             _print_evaluation(context, data)
 
-    @group.command("report", help=_("Write a program's evaluation report as HTML."))
+    @group.command("report", help=_("Write a program's evaluation report as HTML; without an "
+                                    "id, one report per program into the --out folder."))
     def report(
         ctx: typer.Context,
-        program_id: str = typer.Argument(..., help=_("The program's id.")),
-        out: Path = typer.Option(None, "--out", help=_("File to write (default "
-                                                        "<id>.html).")),
+        program_id: str = typer.Argument(None, help=_("The program's id (default: every "
+                                                       "program).")),
+        out: Path = typer.Option(None, "--out", help=_("File to write (default <id>.html); "
+                                                        "a folder when no id is given.")),
         on: str = typer.Option(None, "--on", help=_("Evaluation date (YYYY-MM-DD); default "
                                                      "today.")),
     ) -> None:
         """Write the evaluation report."""
         context = app_context(ctx)
+        day = parse_day(on)
         with context.transaction() as session:
-            html = evaluation_svc.report(session, context.catalog, program_id, parse_day(on),
-                                         stale_after_days=context.settings.stale_after_days)
-        target = out or Path(f"{program_id}.html")
-        target.write_text(html, encoding="utf-8")
-        console.print(_("Report written to {path}.").format(path=target), highlight=False)
+            ids = [program_id] if program_id else [p["id"] for p in svc.list_programs(session)]
+            pages = {pid: evaluation_svc.report(
+                session, context.catalog, pid, day,
+                stale_after_days=context.settings.stale_after_days) for pid in ids}
+        folder = (out or Path(".")) if not program_id else None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        for pid, html in pages.items():
+            target = folder / f"{pid}.html" if folder is not None else out or Path(f"{pid}.html")
+            target.write_text(html, encoding="utf-8")
+            console.print(_("Report written to {path}.").format(path=target), highlight=False)
