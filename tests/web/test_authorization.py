@@ -36,6 +36,7 @@ INSPECTORS = frozenset({"admin", "program_manager", "assessor", "assessor_other"
 ORDERING = frozenset({"admin", "program_manager", "buyer"})  # ORDER
 MATCHING = frozenset({"admin", "program_manager"})  # MATCH, READ_AUDIT
 ADMINS = frozenset({"admin"})  # MANAGE_ACCOUNTS
+SHARING = frozenset({"admin", "program_manager", "producer"})  # SHARE_DATA on F
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Targets:
     run: str  # an allocation run
     product: str  # a product of F with an inspection stream
     on: dt.date
+    other_buyer: str = ""  # a buyer's firm other than the demo buyer's (for data shares)
 
 
 Body = Callable[[Targets, str], dict[str, Any]]
@@ -103,6 +105,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/firms/{firm_id}/links"): Expect(EVERYONE),
     ("GET", "/firms/{firm_id}/certificates"): Expect(EVERYONE),
     ("GET", "/firms/{firm_id}/visits"): Expect(RAW_F),
+    # data shares: read with READ_RAW; granted by the producer itself (SHARE_DATA), program
+    # managers and admins — with another buyer's firm, so the demo buyer stays denied above
+    ("GET", "/firms/{firm_id}/shares"): Expect(RAW_F),
+    ("POST", "/firms/{firm_id}/shares"): Expect(SHARING, body=lambda t, _r: {
+        "buyer_id": t.other_buyer}),
+    ("DELETE", "/firms/{firm_id}/shares/{buyer_id}"): Expect(SHARING),
     # charts of the pages
     ("GET", "/charts/levels"): Expect(EVERYONE),
     ("GET", "/charts/transitions"): Expect(EVERYONE),
@@ -200,8 +208,11 @@ def targets(web_app: FastAPI, web_demo: WebDemo, api_token: Callable[[str], str]
                           "lot_size": 500})
     post("/orders", _order(Targets(firm, draft, final, "", product, web_demo.on), "admin-0"))
     run = post("/match/runs", {"time_limit": 2})["run"]
+    retailers = admin.get(f"{API}/firms", params={"role": "retailer", "limit": 10}).json()
+    other_buyer = next(f["firm_id"] for f in retailers["items"]
+                       if f["firm_id"] != web_demo.buyer_firm_id)
     yield Targets(firm=firm, draft=draft, final=final, run=run, product=product,
-                  on=web_demo.on)
+                  on=web_demo.on, other_buyer=other_buyer)
 
 
 def _client(app: FastAPI, role: str, api_token: Callable[[str], str]) -> TestClient:
@@ -219,7 +230,8 @@ def test_each_role_is_allowed_or_denied(endpoint: tuple[str, str], web_app: Fast
     names = {name: expect.params.get(name, name) for name in
              re.findall(r"{(\w+)}", template)}
     values = {"firm_id": targets.firm, "assessment_id": targets.draft, "run_id": targets.run,
-              "product": targets.product, "final": targets.final}
+              "product": targets.product, "final": targets.final,
+              "buyer_id": targets.other_buyer}
     path = API + template.format(**{name: values[key] for name, key in names.items()})
     wrong = []
     for role in (*ROLES, ANONYMOUS):

@@ -6,8 +6,8 @@
   and levels of the others like a buyer.
 - **producer**: its own firm's raw data; everyone's profile and level; benchmarks only as
   suppressed, anonymised peer groups (what the benchmark service returns anyway).
-- **buyer**: profiles and levels, benchmarks, its own orders and their allocations; never
-  raw assessments.
+- **buyer**: profiles and levels, benchmarks, its own orders and their allocations; a
+  producer's raw data only when that producer shares it with the buyer's firm.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Action(StrEnum):
     ORDER = "order"  # add orders
     MATCH = "match"  # run and accept allocations
     IMPORT = "import"
+    SHARE_DATA = "share_data"  # let a buyer's firm read this firm's raw data
     MANAGE_ACCOUNTS = "manage_accounts"
     READ_AUDIT = "read_audit"
 
@@ -47,12 +48,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ASSESSOR: frozenset({Action.READ_PROFILES, Action.READ_RAW, Action.READ_BENCHMARKS,
                               Action.ASSESS, Action.INSPECT}),
     Role.PRODUCER: frozenset({Action.READ_PROFILES, Action.READ_RAW,
-                              Action.READ_BENCHMARKS}),
-    Role.BUYER: frozenset({Action.READ_PROFILES, Action.READ_BENCHMARKS, Action.ORDER}),
+                              Action.READ_BENCHMARKS, Action.SHARE_DATA}),
+    Role.BUYER: frozenset({Action.READ_PROFILES, Action.READ_RAW, Action.READ_BENCHMARKS,
+                           Action.ORDER}),
 }
 # Actions about one firm that roles other than admin and program manager may take only on
 # their own firm (producer) or their assigned firms (assessor).
-FIRM_SCOPED = frozenset({Action.READ_RAW, Action.ASSESS, Action.INSPECT})
+FIRM_SCOPED = frozenset({Action.READ_RAW, Action.ASSESS, Action.INSPECT, Action.SHARE_DATA})
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Principal:
     role: Role
     firm_id: str | None = None  # producers and buyers speak for one firm
     assigned: frozenset[str] = field(default_factory=frozenset)  # assessors' firms
+    shared: frozenset[str] = field(default_factory=frozenset)  # firms sharing with a buyer
 
     @property
     def unrestricted(self) -> bool:
@@ -81,4 +84,6 @@ def can(principal: Principal, action: Action, firm_id: str | None = None) -> boo
         return False
     if principal.role is Role.PRODUCER:
         return firm_id == principal.firm_id
+    if principal.role is Role.BUYER:
+        return firm_id in principal.shared
     return firm_id in principal.assigned

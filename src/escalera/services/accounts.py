@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from escalera.domain.permissions import Principal, Role
 from escalera.errors import N_, EscaleraError, NotFound
 from escalera.store.firms import row_ids
-from escalera.store.tables import ApiTokenRow, AssignmentRow, AuditRow, FirmRow, UserRow
+from escalera.store.tables import (
+    ApiTokenRow,
+    AssignmentRow,
+    AuditRow,
+    DataShareRow,
+    FirmRow,
+    UserRow,
+)
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 8
@@ -88,8 +95,12 @@ def principal(session: Session, row: UserRow) -> Principal:
     assigned = frozenset(session.scalars(
         select(FirmRow.public_id).join(AssignmentRow, AssignmentRow.firm_id == FirmRow.id)
         .where(AssignmentRow.user_id == row.id)))
+    shared = frozenset(session.scalars(
+        select(FirmRow.public_id).join(DataShareRow, DataShareRow.firm_id == FirmRow.id)
+        .where(DataShareRow.buyer_id == row.firm_id))) if row.firm_id else frozenset()
     return Principal(username=row.username, role=Role(row.role), firm_id=firm,
-                     assigned=assigned)
+                     assigned=assigned, shared=shared if Role(row.role) is Role.BUYER
+                     else frozenset())
 
 
 def user(session: Session, user_id: int) -> UserRow:

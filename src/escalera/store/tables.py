@@ -430,3 +430,16 @@ class ProgramActivityRow(Base):
     amount: Mapped[float | None] = mapped_column(Float)
     units: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataShareRow(Base):
+    """A producer lets a buyer's firm read its raw data (assessments, values, inspections)."""
+
+    __tablename__ = "data_shares"
+    __table_args__ = (UniqueConstraint("firm_id", "buyer_id", name="uq_data_shares_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    granted_by: Mapped[str] = mapped_column(String(80))

@@ -1,6 +1,7 @@
 """``/api/v1/firms``: the registry, each firm's levels, gaps, segments and certificates,
-and its links. Current values in gaps are raw data: shown only to those who may read the
-firm's raw data (the firm itself, its assessors, program managers, admins)."""
+its links, and whom it shares its raw data with. Current values in gaps are raw data: shown
+only to those who may read the firm's raw data (the firm itself, its assessors, program
+managers, admins, and buyers' firms it shares them with)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from escalera.domain.certificates import LadderCertification
 from escalera.domain.permissions import Action, can
 from escalera.domain.visits import DEFAULT_VISIT_LIMIT, VisitGap, VisitRecommendation
+from escalera.services import accounts, sharing
 from escalera.services.certificates import firm_certificates
 from escalera.services.firm_view import show_firm
 from escalera.services.visits import recommend_visits
@@ -129,3 +131,53 @@ def visits(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
                             ctx.settings.stale_after_days, limit)
     return VisitPlanOut(firm_id=plan.firm_id, on=plan.on, gaps=list(plan.gaps),
                         visits=list(plan.visits))
+
+
+class ShareIn(BaseModel):
+    """The buyer's firm to share raw data with."""
+
+    buyer_id: str
+
+
+class ShareOut(BaseModel):
+    """One buyer's firm a producer shares its raw data with."""
+
+    buyer_id: str
+    name: str
+    granted_at: str
+    granted_by: str
+
+
+@router.get("/{firm_id}/shares", response_model=list[ShareOut])
+def list_shares(firm_id: str, who: Who, session: DB) -> list[ShareOut]:
+    """The buyers' firms this producer shares its raw data with (assessments, values,
+    inspections); buyers otherwise see profiles and levels only."""
+    firm = firm_scope(who, Action.READ_RAW, firm_id)
+    return [ShareOut(**s) for s in sharing.shares_of(session, firm)]
+
+
+@router.post("/{firm_id}/shares", response_model=list[ShareOut], status_code=201)
+def add_share(firm_id: str, body: ShareIn, who: Who, session: DB) -> list[ShareOut]:
+    """Share this producer's raw data with a buyer's firm (the producer itself, a program
+    manager or an admin)."""
+    firm = firm_scope(who, Action.SHARE_DATA, firm_id)
+    before = sharing.shares_of(session, firm)
+    sharing.share(session, firm, body.buyer_id, who.username)
+    after = sharing.shares_of(session, firm)
+    accounts.audit(session, actor=who.username, action="share", entity="firm",
+                   entity_id=firm, before={"shares": [s["buyer_id"] for s in before]},
+                   after={"shares": [s["buyer_id"] for s in after]})
+    return [ShareOut(**s) for s in after]
+
+
+@router.delete("/{firm_id}/shares/{buyer_id}", response_model=list[ShareOut])
+def remove_share(firm_id: str, buyer_id: str, who: Who, session: DB) -> list[ShareOut]:
+    """Stop sharing this producer's raw data with a buyer's firm."""
+    firm = firm_scope(who, Action.SHARE_DATA, firm_id)
+    before = sharing.shares_of(session, firm)
+    sharing.unshare(session, firm, buyer_id)
+    after = sharing.shares_of(session, firm)
+    accounts.audit(session, actor=who.username, action="unshare", entity="firm",
+                   entity_id=firm, before={"shares": [s["buyer_id"] for s in before]},
+                   after={"shares": [s["buyer_id"] for s in after]})
+    return [ShareOut(**s) for s in after]

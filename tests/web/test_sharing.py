@@ -1,0 +1,65 @@
+"""A producer shares its raw data with a buyer's firm: the buyer then reads it, and not
+after the share is withdrawn; every change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from escalera.domain.permissions import Action, Principal, Role, can
+from tests.web.conftest import TestClient, WebDemo
+
+API = "/api/v1"
+
+
+def test_the_policy_lets_a_buyer_read_only_the_firms_that_share_with_it() -> None:
+    buyer = Principal(username="b", role=Role.BUYER, firm_id="F-B",
+                      shared=frozenset({"F-1"}))
+    assert can(buyer, Action.READ_RAW, "F-1")
+    assert not can(buyer, Action.READ_RAW, "F-2")
+    assert not can(buyer, Action.READ_RAW)  # no firm: no
+    assert not can(buyer, Action.SHARE_DATA, "F-1")
+    producer = Principal(username="p", role=Role.PRODUCER, firm_id="F-1")
+    assert can(producer, Action.SHARE_DATA, "F-1")
+    assert not can(producer, Action.SHARE_DATA, "F-2")
+
+
+def test_a_buyer_reads_raw_data_only_while_it_is_shared(
+        web_demo: WebDemo, api_client: Callable[[str], TestClient]) -> None:
+    firm, buyer_firm = web_demo.firm_id, web_demo.buyer_firm_id
+    producer, buyer, admin = api_client("producer"), api_client("buyer"), api_client("admin")
+    assert buyer.get(f"{API}/firms/{firm}/assessments").status_code == 403
+    assert buyer.get(f"{API}/firms/{firm}").json()["raw_data"] is False
+    assert buyer.post(f"{API}/firms/{firm}/shares",
+                      json={"buyer_id": buyer_firm}).status_code == 403
+    shared = producer.post(f"{API}/firms/{firm}/shares", json={"buyer_id": buyer_firm})
+    try:
+        assert shared.status_code == 201, shared.text
+        assert [s["buyer_id"] for s in shared.json()] == [buyer_firm]
+        fresh = api_client("buyer")  # the policy is read per request
+        assert fresh.get(f"{API}/firms/{firm}/assessments").status_code == 200
+        profile = fresh.get(f"{API}/firms/{firm}").json()
+        assert profile["raw_data"] is True
+        other = web_demo.other_firm_id
+        assert fresh.get(f"{API}/firms/{other}/assessments").status_code == 403
+    finally:
+        gone = producer.delete(f"{API}/firms/{firm}/shares/{buyer_firm}")
+    assert gone.status_code == 200 and gone.json() == []
+    assert api_client("buyer").get(f"{API}/firms/{firm}/assessments").status_code == 403
+    audit = admin.get(f"{API}/audit", params={"limit": 20}).json()
+    entries = audit["items"] if isinstance(audit, dict) else audit
+    actions = [(e["action"], e["entity_id"]) for e in entries]
+    assert ("share", firm) in actions and ("unshare", firm) in actions
+
+
+@pytest.mark.parametrize("target", ["firm_itself", "producer"])
+def test_sharing_with_a_firm_that_is_not_a_buyer_is_refused(
+        target: str, web_demo: WebDemo, api_client: Callable[[str], TestClient]) -> None:
+    firm = web_demo.firm_id
+    not_a_buyer = firm if target == "firm_itself" else web_demo.other_firm_id
+    answer = api_client("producer").post(f"{API}/firms/{firm}/shares",
+                                          json={"buyer_id": not_a_buyer})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_request"
+    assert not_a_buyer in answer.json()["error"]["message"]
