@@ -63,3 +63,31 @@ def test_sharing_with_a_firm_that_is_not_a_buyer_is_refused(
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "bad_request"
     assert not_a_buyer in answer.json()["error"]["message"]
+
+
+def test_the_producer_shares_from_its_firm_page(web_demo: WebDemo,
+                                                client_for: Callable[..., TestClient]
+                                                ) -> None:
+    firm, buyer_firm = web_demo.firm_id, web_demo.buyer_firm_id
+    producer = client_for("producer")
+    token = producer.headers["x-csrf-token"]
+    page = producer.get(f"/firms/{firm}", headers={"accept": "text/html"})
+    assert page.status_code == 200 and 'id="sharing-heading"' in page.text
+    refused = producer.post(f"/firms/{firm}/shares", data={"buyer_id": buyer_firm,
+                                                          "csrf_token": "wrong"},
+                            follow_redirects=False)
+    assert refused.status_code == 403
+    done = producer.post(f"/firms/{firm}/shares", data={"buyer_id": buyer_firm,
+                                                       "csrf_token": token},
+                         follow_redirects=False)
+    try:
+        assert done.status_code == 303
+        assert buyer_firm in producer.get(f"/firms/{firm}").text
+        buyer_page = client_for("buyer").get(f"/firms/{firm}")
+        assert 'id="assessments-heading"' in buyer_page.text  # raw sections now shown
+        other = client_for("producer").get(f"/firms/{web_demo.other_firm_id}")
+        assert 'id="sharing-heading"' not in other.text  # not its firm: no raw data
+    finally:
+        producer.post(f"/firms/{firm}/shares", data={"buyer_id": buyer_firm, "remove": "1",
+                                                     "csrf_token": token})
+    assert 'id="assessments-heading"' not in client_for("buyer").get(f"/firms/{firm}").text

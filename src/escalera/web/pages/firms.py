@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from escalera.domain.switching import SEVERITY_LABELS
 from escalera.errors import EscaleraError
 from escalera.i18n import _, current_language
 from escalera.presentation import number, role_label, status_label
-from escalera.services import inspections
+from escalera.services import accounts, inspections, sharing
 from escalera.services.firm_view import show_firm
 from escalera.services.report import firm_report_from_view
 from escalera.store.firms import get_firm
@@ -32,6 +32,7 @@ from escalera.web.api.charts import link_type_label, regions
 from escalera.web.api.firms import list_firms
 from escalera.web.api.lists import Page
 from escalera.web.deps import DB, PageWho, allow, context
+from escalera.web.security import csrf_ok
 from escalera.web.templating import render
 
 router = APIRouter()
@@ -212,6 +213,30 @@ def firm_page(firm_id: str, request: Request, who: PageWho, session: DB,
         "severity": lambda value: _(SEVERITY_LABELS[Severity(value)]),
         "next_checks": next_segment_checks(catalog, view.evaluation, raw),
         "products": ", ".join(product_label(p, lang) for p in firm.products),
+        "shares": sharing.shares_of(session, firm.id) if raw and firm.is_producer else [],
+        "may_share": firm.is_producer and can(who, Action.SHARE_DATA, firm.id),
         "roles": ", ".join(role_label(r) for r in firm.roles),
         "benchmark": (label, benchmark_chart(firm.id, label)) if raw and firm.is_producer
         else None})
+
+
+@router.post("/firms/{firm_id}/shares")
+def change_share(firm_id: str, request: Request, who: PageWho, session: DB,
+                 buyer_id: Annotated[str, Form(max_length=20)],
+                 csrf_token: Annotated[str, Form()] = "",
+                 remove: Annotated[str, Form()] = "") -> Response:
+    """Share the firm's raw data with a buyer's firm, or stop (``remove``)."""
+    if not csrf_ok(request, csrf_token):
+        raise HTTPException(403, _("the form expired; please try again"))
+    firm = get_firm(session, firm_id)
+    allow(who, Action.SHARE_DATA, firm.id)
+    before = [s["buyer_id"] for s in sharing.shares_of(session, firm.id)]
+    if remove:
+        sharing.unshare(session, firm.id, buyer_id.strip())
+    else:
+        sharing.share(session, firm.id, buyer_id.strip(), who.username)
+    after = [s["buyer_id"] for s in sharing.shares_of(session, firm.id)]
+    accounts.audit(session, actor=who.username, action="unshare" if remove else "share",
+                   entity="firm", entity_id=firm.id, before={"shares": before},
+                   after={"shares": after})
+    return RedirectResponse(f"/firms/{firm.id}#sharing-heading", status_code=303)
