@@ -35,6 +35,7 @@ from escalera.config import Settings
 from escalera.demo.accounts import seed_accounts
 from escalera.demo.inspections import seed_inspections
 from escalera.demo.orders import seed_orders
+from escalera.demo.programs import seed_programs
 from escalera.demo.workflow import seed_workflow
 from escalera.domain.firms import PRODUCER_ROLES
 from escalera.services import accounts
@@ -137,6 +138,8 @@ def seed_web_demo(app: FastAPI) -> WebDemo:
         seed_inspections(session, seed=DEMO_SEED, reference_date=on, firms=DEMO_FIRMS)
         seed_orders(session, context.catalog, reference_date=on)
         made = {a["username"]: a for a in seed_accounts(session)}
+        seed_programs(session, context.catalog, seed=DEMO_SEED, reference_date=on,
+                      stale_after_days=context.settings.stale_after_days)
         assigned = set(accounts.accounts_list(session, "evaluador")[0]["assigned_firms"])
         producer_firm = made["productor"]["firm_id"]
         assessed = observations_frame(session).select("firm_id").unique()

@@ -50,6 +50,7 @@ class Targets:
     product: str  # a product of F with an inspection stream
     on: dt.date
     other_buyer: str = ""  # a buyer's firm other than the demo buyer's (for data shares)
+    program: str = ""  # a development program of the demo
 
 
 Body = Callable[[Targets, str], dict[str, Any]]
@@ -111,6 +112,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/firms/{firm_id}/shares"): Expect(SHARING, body=lambda t, _r: {
         "buyer_id": t.other_buyer}),
     ("DELETE", "/firms/{firm_id}/shares/{buyer_id}"): Expect(SHARING),
+    # programs: the list for everyone; an evaluation names participants (EVALUATE_PROGRAMS)
+    ("GET", "/programs"): Expect(EVERYONE),
+    ("GET", "/programs/{program_id}/evaluation"): Expect(MATCHING),
     # charts of the pages
     ("GET", "/charts/levels"): Expect(EVERYONE),
     ("GET", "/charts/transitions"): Expect(EVERYONE),
@@ -211,8 +215,9 @@ def targets(web_app: FastAPI, web_demo: WebDemo, api_token: Callable[[str], str]
     retailers = admin.get(f"{API}/firms", params={"role": "retailer", "limit": 10}).json()
     other_buyer = next(f["firm_id"] for f in retailers["items"]
                        if f["firm_id"] != web_demo.buyer_firm_id)
+    program = admin.get(f"{API}/programs").json()[0]["id"]
     yield Targets(firm=firm, draft=draft, final=final, run=run, product=product,
-                  on=web_demo.on, other_buyer=other_buyer)
+                  on=web_demo.on, other_buyer=other_buyer, program=program)
 
 
 def _client(app: FastAPI, role: str, api_token: Callable[[str], str]) -> TestClient:
@@ -231,7 +236,7 @@ def test_each_role_is_allowed_or_denied(endpoint: tuple[str, str], web_app: Fast
              re.findall(r"{(\w+)}", template)}
     values = {"firm_id": targets.firm, "assessment_id": targets.draft, "run_id": targets.run,
               "product": targets.product, "final": targets.final,
-              "buyer_id": targets.other_buyer}
+              "buyer_id": targets.other_buyer, "program_id": targets.program}
     path = API + template.format(**{name: values[key] for name, key in names.items()})
     wrong = []
     for role in (*ROLES, ANONYMOUS):

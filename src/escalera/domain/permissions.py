@@ -1,7 +1,8 @@
 """Who may do what: roles, actions and the firms each account sees. Pure.
 
 - **admin**: everything, accounts included.
-- **program_manager**: every firm and its raw data; orders, matchmaking, imports, programs.
+- **program_manager**: every firm and its raw data; orders, matchmaking, imports, programs
+  and their evaluations.
 - **assessor**: the firms assigned to them (raw data, assessments, inspections); profiles
   and levels of the others like a buyer.
 - **producer**: its own firm's raw data; everyone's profile and level; benchmarks only as
@@ -38,6 +39,7 @@ class Action(StrEnum):
     MATCH = "match"  # run and accept allocations
     IMPORT = "import"
     SHARE_DATA = "share_data"  # let a buyer's firm read this firm's raw data
+    EVALUATE_PROGRAMS = "evaluate_programs"  # a program's participants, effects, funnel
     MANAGE_ACCOUNTS = "manage_accounts"
     READ_AUDIT = "read_audit"
 

@@ -14,8 +14,10 @@ from escalera.web.api import (
     firms,
     inspections,
     orders,
+    programs,
 )
 
 router = APIRouter(prefix="/api/v1")
-for area in (auth, catalog, firms, charts, assessments, benchmarks, inspections, orders, admin):
+for area in (auth, catalog, firms, charts, assessments, benchmarks, inspections, orders, programs,
+             admin):
     router.include_router(area.router)
