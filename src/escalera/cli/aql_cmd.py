@@ -9,7 +9,8 @@ import typer
 
 from escalera.cli.common import console, json_option, print_json
 from escalera.domain.oc_curve import curve_figure, normalize_model, risks
-from escalera.domain.sampling import SamplingError, SamplingPlan, sampling_plan
+from escalera.domain.sampling import SamplingError, SamplingPlan, Severity, sampling_plan
+from escalera.domain.switching import SEVERITY_LABELS
 from escalera.errors import N_
 from escalera.i18n import _
 
@@ -28,8 +29,7 @@ def _plan_options() -> dict[str, Any]:
 
 
 def _severity_word(severity: str) -> str:
-    return {"normal": _("normal inspection"), "tightened": _("tightened inspection"),
-            "reduced": _("reduced inspection")}.get(severity, severity)
+    return _(SEVERITY_LABELS[Severity(severity)])
 
 
 def _print_plan(plan: SamplingPlan) -> None:

@@ -24,7 +24,7 @@ from escalera.domain.inspections import DEFAULT_AQLS, DefectCount
 from escalera.domain.sampling import Severity
 from escalera.domain.switching import InspectionDiscontinued
 from escalera.services import inspections as svc
-from escalera.store.evidence import firms_frame
+from escalera.store.evidence import firms_frame, rows_frame
 from escalera.store.tables import AssessmentRow, FirmRow, ObservationRow
 
 INSPECTORS = ("Ing. Lucía Paredes", "Ing. Ramón Esquivel", "Lic. Teresa Ochoa",
@@ -63,8 +63,8 @@ def _candidates(session: Session) -> list[tuple[str, str, float]]:
             .join(AssessmentRow, AssessmentRow.firm_id == FirmRow.id)
             .join(ObservationRow, ObservationRow.assessment_id == AssessmentRow.id)
             .where(ObservationRow.item == "defect_rate_pct", AssessmentRow.status == "final"))
-    rates = (pl.DataFrame([tuple(r) for r in session.execute(stmt)], orient="row",
-                          schema={"firm_id": pl.String, "on": pl.Date, "rate": pl.Float64})
+    rates = (rows_frame(session.execute(stmt),
+                        {"firm_id": pl.String, "on": pl.Date, "rate": pl.Float64})
              .sort("firm_id", "on").group_by("firm_id").agg(pl.col("rate").last()))
     joined = producers.join(rates, on="firm_id").sort("firm_id")
     return list(joined.select("firm_id", "product", "rate").iter_rows())

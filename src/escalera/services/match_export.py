@@ -44,6 +44,7 @@ def check_export(path: Path) -> None:
 def export_run(view: RunView, path: Path) -> list[Path]:
     """Write a run to ``path``: .json (everything), .xlsx (two sheets) or .csv (orders in
     ``path``, allocations beside it in ``<name>-allocations.csv``)."""
+    check_export(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
         path.write_text(json.dumps(view.as_dict(), ensure_ascii=False, indent=2,
@@ -75,7 +76,6 @@ def export_run(view: RunView, path: Path) -> list[Path]:
                 writer.writerows([[row[c] for c in columns] for row in rows])
             written.append(target)
         return written
-    check_export(path)
-    return []
+    raise AssertionError(f"unchecked export suffix {suffix}")  # pragma: no cover
 
 

@@ -60,7 +60,12 @@ from escalera.i18n import current_language, gettext
 from escalera.presentation import item_label, number
 from escalera.solve.allocation import AllocationProblem, OrderSpec, Weights, allocate
 from escalera.store import orders as repo
-from escalera.store.evidence import firm_observations, firms_frame, observations_frame
+from escalera.store.evidence import (
+    firm_observations,
+    firms_frame,
+    observations_frame,
+    rows_frame,
+)
 from escalera.store.firms import row_ids
 from escalera.store.tables import FirmRow, LinkRow
 
@@ -153,9 +158,8 @@ def producers_frame(session: Session) -> pl.DataFrame:
     producer = pl.col("roles").list.eval(
         pl.element().is_in(sorted(str(r) for r in PRODUCER_ROLES))).list.any().fill_null(False)
     firms = registry.filter(producer)
-    capital = pl.DataFrame([tuple(r) for r in session.execute(
-        select(FirmRow.public_id, FirmRow.working_capital))], orient="row",
-        schema={"firm_id": pl.String, "working_capital": pl.Float64})
+    capital = rows_frame(session.execute(select(FirmRow.public_id, FirmRow.working_capital)),
+                         {"firm_id": pl.String, "working_capital": pl.Float64})
     states = {s: canonical_state(s) or s for s in firms["state"].unique().to_list()}
     places = _places()
     located = (firms.with_columns(state_key=pl.col("state").replace_strict(states,

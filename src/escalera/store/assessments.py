@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from escalera.domain.evidence import ItemKind
 from escalera.errors import N_, NotFound
+from escalera.store.evidence import rows_frame
 from escalera.store.tables import (
     AssessmentRow,
     DisputeRow,
@@ -184,5 +185,4 @@ def firm_assessments(session: Session, firm_row: int) -> pl.DataFrame:
                    AssessmentRow.assessor, AssessmentRow.status, AssessmentRow.version)
             .where(AssessmentRow.firm_id == firm_row)
             .order_by(AssessmentRow.assessed_on.desc(), AssessmentRow.id.desc()))
-    return pl.DataFrame([tuple(r) for r in session.execute(stmt)], schema=FIRM_FILE_SCHEMA,
-                        orient="row")
+    return rows_frame(session.execute(stmt), FIRM_FILE_SCHEMA)

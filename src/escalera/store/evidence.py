@@ -76,7 +76,7 @@ def observations_frame(session: Session, until: dt.date | None = None) -> pl.Dat
     )
     if until is not None:
         stmt = stmt.where(AssessmentRow.assessed_on <= until)
-    return _frame(session.execute(stmt), OBSERVATION_SCHEMA)
+    return rows_frame(session.execute(stmt), OBSERVATION_SCHEMA)
 
 
 def firms_frame(session: Session) -> pl.DataFrame:
@@ -88,8 +88,9 @@ def firms_frame(session: Session) -> pl.DataFrame:
               "municipality": pl.String, "roles": pl.List(pl.String),
               "products": pl.List(pl.String), "employees": pl.Int64,
               "monthly_capacity": pl.Int64, "export_regime": pl.String}
-    return _frame(session.execute(stmt), schema)
+    return rows_frame(session.execute(stmt), schema)
 
 
-def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
+def rows_frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """Query rows as a frame of ``schema`` (column name -> Polars type)."""
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")

@@ -16,6 +16,7 @@ from escalera.domain.inspections import DefectCount, LotSummary
 from escalera.domain.sampling import Severity
 from escalera.domain.switching import SwitchingState, Transition
 from escalera.errors import N_, NotFound
+from escalera.store.evidence import rows_frame
 from escalera.store.tables import (
     AssessmentRow,
     FirmRow,
@@ -172,8 +173,7 @@ def streams_frame(session: Session) -> pl.DataFrame:
     stmt = (select(FirmRow.public_id, InspectionStreamRow.product, InspectionStreamRow.severity,
                    InspectionStreamRow.last_inspected_on)
             .join(FirmRow, FirmRow.id == InspectionStreamRow.firm_id))
-    return pl.DataFrame([tuple(r) for r in session.execute(stmt)], schema=STREAM_SCHEMA,
-                        orient="row")
+    return rows_frame(session.execute(stmt), STREAM_SCHEMA)
 
 
 def not_accepted_since(session: Session, since: dt.date, until: dt.date) -> pl.DataFrame:
@@ -184,6 +184,5 @@ def not_accepted_since(session: Session, since: dt.date, until: dt.date) -> pl.D
             .where(InspectionRow.decision == "reject", InspectionRow.resubmitted.is_(False),
                    InspectionRow.inspected_on >= since, InspectionRow.inspected_on <= until)
             .group_by(FirmRow.public_id, InspectionRow.product))
-    return pl.DataFrame([tuple(r) for r in session.execute(stmt)],
-                        schema={"firm_id": pl.String, "product": pl.String,
-                                "recent_not_accepted": pl.Int64}, orient="row")
+    return rows_frame(session.execute(stmt), {"firm_id": pl.String, "product": pl.String,
+                                              "recent_not_accepted": pl.Int64})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from escalera.domain.orders import Order
 from escalera.errors import N_, NotFound
+from escalera.store.evidence import rows_frame
 from escalera.store.firms import row_ids
 from escalera.store.tables import AllocationRow, FirmRow, MatchRunRow, OrderRow
 
@@ -91,10 +92,9 @@ def committed_frame(session: Session) -> pl.DataFrame:
             .join(OrderRow, OrderRow.id == AllocationRow.order_id)
             .join(MatchRunRow, MatchRunRow.id == AllocationRow.run_id)
             .where(MatchRunRow.state == "accepted"))
-    return pl.DataFrame([tuple(r) for r in session.execute(stmt)], orient="row",
-                        schema={"firm_id": pl.String, "units": pl.Int64,
-                                "order_date": pl.Date, "due_date": pl.Date,
-                                "delivery_days": pl.Int64})
+    return rows_frame(session.execute(stmt), {"firm_id": pl.String, "units": pl.Int64,
+                                              "order_date": pl.Date, "due_date": pl.Date,
+                                              "delivery_days": pl.Int64})
 
 
 def add_run(session: Session, **values: Any) -> MatchRunRow:
