@@ -157,12 +157,14 @@ def _environment() -> Environment:
 
 
 def render_program_report(catalog: Catalog, program: Program, summary: dict[str, Any],
-                          decisions: list[dict[str, Any]], evaluation: dict[str, Any]) -> str:
-    """The evaluation report as a standalone HTML page in the current language."""
+                          decisions: list[dict[str, Any]], evaluation: dict[str, Any], *,
+                          fragment: bool = False) -> str:
+    """The evaluation report as a standalone HTML page in the current language
+    (``fragment``: its body alone, for a page of the web application)."""
     lang = current_language()
     segments = {s.id: s.name.get(lang) for s in catalog.segments}
     return _environment().get_template("program_report.html.j2").render(
-        p=program, s=summary, decisions=decisions, e=evaluation, lang=lang,
+        p=program, s=summary, decisions=decisions, e=evaluation, lang=lang, fragment=fragment,
         type_label=label(TYPE_LABELS, program.type),
         admission=standard_text(catalog, summary["admission"]),
         target=standard_text(catalog, summary["target"]),

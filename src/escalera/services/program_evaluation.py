@@ -382,9 +382,10 @@ def decision_rows(catalog: Catalog, session: Session, program_id: str) -> list[d
 def report(session: Session, catalog: Catalog, program_id: str, today: dt.date, *,
            stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
            rule: FollowUpRule = FollowUpRule(), replications: int = 199,
-           evaluation: dict[str, Any] | None = None) -> str:
+           evaluation: dict[str, Any] | None = None, fragment: bool = False) -> str:
     """The evaluation report as an HTML page in the current language (``evaluation``: one
-    already run for the same date, else it is run here)."""
+    already run for the same date, else it is run here; ``fragment``: the page's body
+    alone, for the web application's layout)."""
     from escalera.reports.program_report import render_program_report
     from escalera.services.programs import program_summary
 
@@ -395,4 +396,5 @@ def report(session: Session, catalog: Catalog, program_id: str, today: dt.date, 
                               replications=replications)
     summary = program_summary(program, evaluation["admitted"], evaluation["refused"])
     return render_program_report(catalog, program, summary,
-                                 decision_rows(catalog, session, program_id), evaluation)
+                                 decision_rows(catalog, session, program_id), evaluation,
+                                 fragment=fragment)
