@@ -1,7 +1,8 @@
-"""The large-scale allocation path (``solve.allocation_lagrange``): its bounds are bounds of
-the full problem (at or above the brute-force optimum on tiny instances and the proven MIP
-optimum on small ones, for the LP's prices and for any others), its allocations keep every
-rule, are never worse than the greedy, and report their gap as documented."""
+"""The large-scale allocation path (``solve.allocation_lagrange``, ``allocation_hull``,
+``allocation_dive``): its bounds are bounds of the full problem (at or above the
+brute-force optimum on tiny instances and the proven MIP optimum on small ones, for the
+LPs' prices and for any others), its allocations keep every rule, are never worse than the
+greedy, and report their gap as documented."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from escalera.solve.allocation_lagrange import (
     order_bound,
     relax,
 )
+from escalera.solve.allocation_hull import hull_relaxation, solve_hull
 from escalera.solve.allocation_problem import prepare
 from escalera.solve.mip import relative_gap
 
@@ -93,6 +95,16 @@ def bounds(problem: AllocationProblem, rng: np.random.Generator) -> list[float]:
              certified_bound(compact.model, rng.exponential(0.05, compact.model.num_rows))]
     # The certified bound from the LP's own prices is the LP's optimum (strong duality).
     assert relaxation.bound == pytest.approx(relaxation.value, rel=1e-6, abs=1e-6)
+    hull = hull_relaxation(prep)
+    solution, _ = solve_hull(prep, hull, time_limit=10)
+    assert solution is not None
+    tight = certified_bound(hull.model, solution.duals)
+    assert tight == pytest.approx(solution.value, rel=1e-6, abs=1e-6)
+    # The hull LP restricts the compact one: never above it.
+    assert tight <= relaxation.value + 1e-7 * max(1.0, abs(relaxation.value))
+    found += [tight, order_bound(prep, hull, solution.prices),
+              certified_bound(hull.model, rng.exponential(0.05, hull.model.num_rows)),
+              improve_prices(prep, hull, solution.prices, 0.0, iterations=8)[0]]
     return found
 
 

@@ -56,7 +56,16 @@ import numpy as np
 import polars as pl
 
 from escalera.solve.allocation_check import check
+from escalera.solve.allocation_dive import Dive, hull_dive
 from escalera.solve.allocation_greedy import Pick, _fill, _Room, assignments_frame
+from escalera.solve.allocation_hull import (
+    Hull,
+    HullSolution,
+    capacity_terms,
+    certified_bound,
+    hull_relaxation,
+    solve_hull,
+)
 from escalera.solve.allocation_problem import (
     ADHOC,
     DIRECT,
@@ -140,21 +149,11 @@ def compact_relaxation(prep: Prepared) -> Compact:
                        np.concatenate([x[alone], d, z[member_group]]),
                        np.concatenate([share[alone], -np.ones(alone.size),
                                        -np.ones(member_rows.size)]))
-    terms = (prep.cands.select("row", "order_id", "producer_id", "upper")
-             .join(prep.load, on="order_id")
-             .join(prep.capacity, on=["producer_id", "bucket"])
-             .with_columns((pl.col("upper") * pl.col("fraction")).alias("reach")))
-    keys = (terms.group_by("producer_id", "bucket")
-            .agg(pl.col("reach").sum(), pl.col("free").first())
-            .filter(pl.col("reach") > pl.col("free") + 1e-9)
-            .sort("producer_id", "bucket")
-            .with_row_index("key"))
-    terms = terms.join(keys.select("producer_id", "bucket", "key"),
-                       on=["producer_id", "bucket"]).select(
-        "row", pl.col("key").cast(pl.Int64), "fraction", "producer_id", "bucket", "free")
+    terms = capacity_terms(prep)
+    free = terms.group_by("key").agg(pl.col("free").first()).sort("key")
     capacity_rows = np.zeros(0, dtype=np.int64)
-    if keys.height:
-        capacity_rows = model.add_rows(np.full(keys.height, -np.inf), keys["free"].to_numpy(),
+    if free.height:
+        capacity_rows = model.add_rows(np.full(free.height, -np.inf), free["free"].to_numpy(),
                                        terms["key"].to_numpy(), x[terms["row"].to_numpy()],
                                        terms["fraction"].to_numpy())
     return Compact(model, x, z, d, alone, capacity_rows, terms)
@@ -171,29 +170,6 @@ class Relaxation:
     prices: FloatArray  # per capacity key (>= 0)
     channel: FloatArray  # per group channel, the LP's z
     alone: FloatArray  # per row of ``Compact.alone``, the LP's d
-
-
-def _triplets(model: LinearModel) -> tuple[IntArray, IntArray, FloatArray]:
-    rows = np.concatenate([t[0] for t in model.triplets]) if model.triplets else np.zeros(0)
-    cols = np.concatenate([t[1] for t in model.triplets]) if model.triplets else np.zeros(0)
-    vals = np.concatenate([t[2] for t in model.triplets]) if model.triplets else np.zeros(0)
-    return rows.astype(np.int64), cols.astype(np.int64), vals.astype(np.float64)
-
-
-def certified_bound(model: LinearModel, prices: FloatArray) -> float:
-    """``pi b + sum_j u_j max(0, c_j - (pi A)_j)`` for a maximising ``model`` whose rows are
-    all ``A x <= b`` and whose columns lie in ``[0, u]`` (u finite): an upper bound on its
-    optimum for any ``prices`` (negative ones are taken as 0)."""
-    pi = np.maximum(np.asarray(prices, dtype=np.float64), 0.0)
-    rows, cols, vals = _triplets(model)
-    b = np.concatenate(model.row_upper) if model.row_upper else np.zeros(0)
-    cost = np.concatenate(model.cost) if model.cost else np.zeros(0)
-    upper = np.concatenate(model.col_upper) if model.col_upper else np.zeros(0)
-    lower = np.concatenate(model.col_lower) if model.col_lower else np.zeros(0)
-    if not (np.all(lower == 0.0) and np.all(np.isfinite(upper)) and np.all(np.isfinite(b))):
-        raise ValueError("certified_bound needs rows A x <= b and columns in [0, u]")
-    reduced = cost - np.bincount(cols, weights=vals * pi[rows], minlength=cost.size)
-    return float(pi @ b + upper @ np.maximum(reduced, 0.0))
 
 
 def relax(prep: Prepared, compact: Compact | None = None,
@@ -227,7 +203,7 @@ def relax(prep: Prepared, compact: Compact | None = None,
 
 # -- the Lagrangian relaxation of the capacity rows, one order at a time ---------------------
 
-def reduced_values(prep: Prepared, compact: Compact, lam: FloatArray) -> FloatArray:
+def reduced_values(prep: Prepared, compact: Compact | Hull, lam: FloatArray) -> FloatArray:
     """Value per unit of each candidate row net of the capacity prices ``lam`` (per key)."""
     terms = compact.capacity_terms
     if terms.height == 0:
@@ -294,13 +270,13 @@ def _group_units(c: FloatArray, upper: FloatArray, group: IntArray, size: IntArr
     return units
 
 
-def order_bound(prep: Prepared, compact: Compact, lam: FloatArray) -> float:
+def order_bound(prep: Prepared, compact: Compact | Hull, lam: FloatArray) -> float:
     """The Lagrangian bound with capacity prices ``lam >= 0`` (module docstring): valid for
     any such prices; each order bounded by its best supplier."""
     return _order_bound(prep, compact, lam)[0]
 
 
-def _order_bound(prep: Prepared, compact: Compact,
+def _order_bound(prep: Prepared, compact: Compact | Hull,
                  lam: FloatArray) -> tuple[float, FloatArray]:
     """``order_bound`` and the subproblems' units per candidate row."""
     lam = np.maximum(lam, 0.0)
@@ -360,7 +336,7 @@ def _order_bound(prep: Prepared, compact: Compact,
     return total + float(per_order.sum()), units
 
 
-def improve_prices(prep: Prepared, compact: Compact, lam: FloatArray, target: float,
+def improve_prices(prep: Prepared, compact: Compact | Hull, lam: FloatArray, target: float,
                    iterations: int = 30, time_limit: float = 5.0) -> tuple[float, FloatArray]:
     """Subgradient steps on the capacity prices from ``lam`` (Polyak's step towards
     ``target``, a value some allocation reaches); the least bound seen and its prices."""
@@ -392,107 +368,9 @@ def improve_prices(prep: Prepared, compact: Compact, lam: FloatArray, target: fl
     return best, best_lam
 
 
-# -- the allocation: diving on the relaxation ------------------------------------------------
+# -- the allocation: from a dive to whole units, then local moves -------------------------
 
-def _option_mass(prep: Prepared, units: FloatArray) -> list[list[tuple[float, IntArray, str]]]:
-    """Per order: its suppliers with the share of the LP's value on each, heaviest first. A
-    splittable order has one, its ``max_producers`` rows with the most units (weighed by
-    their share of its units); an order that cannot be split has each row alone and each
-    group channel (its members with the most units)."""
-    orders = prep.problem.orders
-    starts = np.searchsorted(prep.order, np.arange(len(orders) + 1))
-    groups: dict[int, list[int]] = {}
-    for g, ch in enumerate(prep.channels):
-        groups.setdefault(ch.order, []).append(g)
-    out: list[list[tuple[float, IntArray, str]]] = []
-    for o, spec in enumerate(orders):
-        rows = np.arange(starts[o], starts[o + 1], dtype=np.int64)
-        ranked = rows[np.lexsort((rows, -units[rows]))]
-        if spec.splittable:
-            mass = float(units[rows].sum())
-            kept = float(units[ranked[:spec.max_producers]].sum())
-            out.append([(kept / mass if mass > 0 else 1.0, ranked[:spec.max_producers],
-                         DIRECT)])
-            continue
-        worth = prep.value * units
-        total = max(float(worth[rows].sum()), 1e-12)
-        options = [(float(worth[r]) / total, np.array([r], dtype=np.int64), DIRECT)
-                   for r in ranked]
-        for g in groups.get(o, []):
-            ch = prep.channels[g]
-            members = ch.rows[np.lexsort((ch.rows, -units[ch.rows]))][:ch.size]
-            options.append((float(worth[members].sum()) / total, members, ch.label))
-        options.sort(key=lambda t: -t[0])
-        out.append(options)
-    return out
-
-
-@dataclass(frozen=True)
-class Dive:
-    """What diving on the relaxation settled: per order the rows it may use and the channel
-    they work through, and the last LP's units."""
-
-    rows: list[IntArray]
-    channel: list[str]
-    units: FloatArray
-
-
-def dive(prep: Prepared, compact: Compact, relaxation: Relaxation,
-         thresholds: tuple[float, ...] = (0.95, 0.8, 0.5, 0.0), time_limit: float = 10.0) -> Dive:
-    """Fix the relaxation's choices order by order, most certain first, re-solving the LP
-    (from its last basis) between rounds: a splittable order keeps its ``max_producers``
-    rows with the most units once they carry at least the round's threshold of its units;
-    an order that cannot be split keeps its heaviest supplier once that one's weight is at
-    least the threshold. The other rows of a settled order are closed (bound 0). After the
-    last round (threshold 0) every order has at most its producers, one supplier each."""
-    started = time.perf_counter()
-    orders = prep.problem.orders
-    n = prep.value.size
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("solver", "simplex")
-    highs.setOptionValue("random_seed", 0)
-    highs.passModel(_to_highs(compact.model))
-    units = relaxation.units
-    settled: dict[int, tuple[IntArray, str]] = {}
-    open_ = np.ones(n, dtype=bool)
-    for i, threshold in enumerate(thresholds):
-        last = i == len(thresholds) - 1 or time.perf_counter() - started > time_limit
-        options = _option_mass(prep, units)
-        closing = np.zeros(n, dtype=bool)
-        for o, opts in enumerate(options):
-            if o in settled or not opts:
-                continue
-            weight, rows, label = opts[0]
-            if weight >= (0.0 if last else threshold) - 1e-9:
-                settled[o] = (rows, label)
-        if settled:
-            allowed = np.zeros(n, dtype=bool)
-            for rows, _ in settled.values():
-                allowed[rows] = True
-            fixed = np.zeros(len(orders), dtype=bool)
-            fixed[list(settled)] = True
-            closing = fixed[prep.order] & ~allowed & open_
-        if closing.any():
-            cols = compact.x[closing]
-            highs.changeColsBounds(int(cols.size), cols.astype(np.int32),
-                                   np.zeros(cols.size), np.zeros(cols.size))
-            open_ &= ~closing
-            highs.run()
-            if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                break
-            values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
-            units = values[compact.x]
-        if last:
-            break
-    rows_of = [settled.get(o, (np.zeros(0, dtype=np.int64), DIRECT))[0]
-               for o in range(len(orders))]
-    labels = [settled.get(o, (np.zeros(0, dtype=np.int64), DIRECT))[1]
-              for o in range(len(orders))]
-    return Dive(rows_of, labels, units)
-
-
-def _round(prep: Prepared, compact: Compact, settled: Dive, passes: int = 3) -> list[Pick]:
+def _round(prep: Prepared, terms: pl.DataFrame, settled: Dive, passes: int = 3) -> list[Pick]:
     """Whole units on the settled rows: an LP over them alone (no per-pair terms; each
     order's quantity and the capacity rows), rounded down; rows left below the order's
     minimum are dropped (both only lower capacity use)."""
@@ -507,7 +385,6 @@ def _round(prep: Prepared, compact: Compact, settled: Dive, passes: int = 3) -> 
     model.add_rows(np.full(len(orders), -np.inf),
                    np.array([o.quantity for o in orders], dtype=np.float64),
                    prep.order[rows], x, 1.0)
-    terms = compact.capacity_terms
     if terms.height:
         pos = np.full(prep.value.size, -1, dtype=np.int64)
         pos[rows] = np.arange(rows.size)
@@ -708,13 +585,14 @@ def _best_supply(prep: Prepared, o: int, rows: list[int], groups: list[Channel],
     return max(options, key=lambda option: option[0], default=(0.0, []))
 
 
-def _search(prep: Prepared, compact: Compact, relaxation: Relaxation, started: float,
-            time_limit: float, rounds: int = 3) -> list[Pick]:
-    """Dive, round, top up, then alternate local moves (``_improve``) with the LP for the
-    units on the rows in use, while that adds something and time is left (a share of it
-    kept for the bound)."""
-    settled = dive(prep, compact, relaxation, time_limit=0.4 * _left(started, time_limit))
-    picks = _improve(prep, _top_up(prep, _round(prep, compact, settled)),
+def _search(prep: Prepared, hull: Hull, solution: HullSolution, highs: highspy.Highs,
+            started: float, time_limit: float, rounds: int = 3) -> list[Pick]:
+    """Dive on the hull LP, round, top up, then alternate local moves (``_improve``) with
+    the LP for the units on the rows in use, while that adds something and time is left
+    (a share of it kept for the bound)."""
+    terms = hull.capacity_terms
+    settled = hull_dive(prep, hull, solution, highs, time_limit=0.4 * _left(started, time_limit))
+    picks = _improve(prep, _top_up(prep, _round(prep, terms, settled)),
                      time_limit=0.3 * _left(started, time_limit))
     worth = _worth(prep, picks)
     for _ in range(rounds):
@@ -725,8 +603,8 @@ def _search(prep: Prepared, compact: Compact, relaxation: Relaxation, started: f
         for r, _units, label in picks:
             rows[int(prep.order[r])].append(r)
             labels[int(prep.order[r])] = label
-        again = _round(prep, compact, Dive([np.array(part, dtype=np.int64) for part in rows],
-                                           labels, relaxation.units))
+        again = _round(prep, terms, Dive([np.array(part, dtype=np.int64) for part in rows],
+                                         labels, settled.units))
         again = _improve(prep, _top_up(prep, again), time_limit=0.2 * _left(started, time_limit))
         if _worth(prep, again) <= worth + 1e-12:
             break
@@ -747,23 +625,19 @@ def allocate_large(prep: Prepared, picks: list[Pick], greedy: pl.DataFrame,
     than the greedy (``picks``, ``greedy``, ``greedy_objective``), with the least bound
     proven (``simple_bound`` when the LP does not finish in time)."""
     problem = prep.problem
-    compact = compact_relaxation(prep)
-    relaxation = relax(prep, compact, time_limit=_left(started, time_limit))
+    hull = hull_relaxation(prep)
+    solution, highs = solve_hull(prep, hull, time_limit=_left(started, time_limit))
     bound = simple_bound
     assignments, objective, source = greedy, greedy_objective, "greedy"
-    if relaxation is not None:
-        bound = min(bound, relaxation.bound, order_bound(prep, compact, relaxation.prices))
-        found = assignments_frame(prep, _search(prep, compact, relaxation, started,
+    if solution is not None:
+        bound = min(bound, certified_bound(hull.model, solution.duals),
+                    order_bound(prep, hull, solution.prices))
+        found = assignments_frame(prep, _search(prep, hull, solution, highs, started,
                                                 time_limit))
         found_objective = objective_value(problem, found)
         tie = _TIE * max(1.0, abs(greedy_objective))
         if found_objective > greedy_objective + tie and not check(problem, found):
             assignments, objective, source = found, found_objective, "lagrangian"
-        budget = min(_PRICE_SECONDS, 0.5 * _left(started, time_limit))
-        if budget > 0.2 and bound > objective:
-            improved, _ = improve_prices(prep, compact, relaxation.prices, objective,
-                                         time_limit=budget)
-            bound = min(bound, improved)
     bound = max(bound, objective)
     gap = relative_gap(objective, bound)
     status = MipStatus.OPTIMAL if gap == 0.0 else MipStatus.TIME_LIMIT
@@ -777,4 +651,4 @@ def _left(started: float, time_limit: float) -> float:
 
 
 __all__ = ["Compact", "Relaxation", "allocate_large", "certified_bound",
-           "compact_relaxation", "dive", "improve_prices", "order_bound", "relax"]
+           "compact_relaxation", "improve_prices", "order_bound", "relax"]
