@@ -1,5 +1,6 @@
-"""``escalera program create|admit|record|list|evaluate|report``: development programs with
-admission and target standards, their records and follow-ups, and their evaluation."""
+"""``escalera program create|admit|record|list|evaluate|report|cases``: development programs
+with admission and target standards, their records and follow-ups, their evaluation, and the
+case seminar kit."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from escalera.reports.program_report import (
     metric_name,
     shortfall_text,
 )
+from escalera.services import program_cases as cases_svc
 from escalera.services import program_evaluation as evaluation_svc
 from escalera.services import programs as svc
 from escalera.store.programs import get_program
@@ -252,8 +254,9 @@ def register(app: typer.Typer) -> None:
         else:
             _print_evaluation(context, data)
 
-    @group.command("report", help=_("Write a program's evaluation report as HTML; without an "
-                                    "id, one report per program into the --out folder."))
+    @group.command("report", help=_("Write a program's evaluation report as HTML (or PDF with "
+                                    "--format pdf); without an id, one report per program "
+                                    "into the --out folder."))
     def report(
         ctx: typer.Context,
         program_id: str = typer.Argument(None, help=_("The program's id (default: every "
@@ -262,19 +265,92 @@ def register(app: typer.Typer) -> None:
                                                         "a folder when no id is given.")),
         on: str = typer.Option(None, "--on", help=_("Evaluation date (YYYY-MM-DD); default "
                                                      "today.")),
+        fmt: str = typer.Option("html", "--format", help=_("html or pdf.")),
     ) -> None:
         """Write the evaluation report."""
         context = app_context(ctx)
         day = parse_day(on)
+        ext = _format(fmt)
         with context.transaction() as session:
             ids = [program_id] if program_id else [p["id"] for p in svc.list_programs(session)]
             pages = {pid: evaluation_svc.report(
                 session, context.catalog, pid, day,
                 stale_after_days=context.settings.stale_after_days) for pid in ids}
+        documents = {pid: _document(html, ext) for pid, html in pages.items()}
         folder = (out or Path(".")) if not program_id else None
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-        for pid, html in pages.items():
-            target = folder / f"{pid}.html" if folder is not None else out or Path(f"{pid}.html")
-            target.write_text(html, encoding="utf-8")
+        for pid, data in documents.items():
+            target = (folder / f"{pid}.{ext}" if folder is not None
+                      else out or Path(f"{pid}.{ext}"))
+            target.write_bytes(data)
             console.print(_("Report written to {path}.").format(path=target), highlight=False)
+
+    @group.command("cases", help=_(
+        "Case seminar kit: pick one success and one failure among a program's participants "
+        "by their trajectory (the rule is printed) and write a case document for each "
+        "(<id>-success and <id>-failure, HTML or PDF, in the language of the run)."))
+    def cases(
+        ctx: typer.Context,
+        program_id: str = typer.Argument(..., help=_("The program's id.")),
+        on: str = typer.Option(None, "--on", help=_("Date of the picture (YYYY-MM-DD); "
+                                                     "default today.")),
+        firm: str = typer.Option(None, "--firm", help=_(
+            "A participant to write up instead of the rule's pick (with --which).")),
+        which: str = typer.Option(None, "--which", help=_(
+            "success or failure: write only that case.")),
+        fmt: str = typer.Option("html", "--format", help=_("html or pdf.")),
+        out: Path = typer.Option(Path("."), "--out", help=_("Folder to write into.")),
+        json_out: bool = json_option(),
+    ) -> None:
+        """Pick the cases and write their documents."""
+        context = app_context(ctx)
+        day, ext = parse_day(on), _format(fmt)
+        if which is not None and which not in cases_svc.WHICH:
+            raise ProgramError(N_("which: {value!r} is not one of {choices}"), value=which,
+                               choices=", ".join(cases_svc.WHICH))
+        if firm and which is None:
+            raise ProgramError(N_("which: say whether --firm {firm} is the success or the "
+                                  "failure case (--which success|failure)"), firm=firm)
+        stale = context.settings.stale_after_days
+        with context.transaction() as session:
+            picks = cases_svc.pick_cases(session, context.catalog, program_id, day,
+                                         stale_after_days=stale)
+            if json_out:
+                emit(picks)
+                return
+            wanted = [which] if which else [w for w in cases_svc.WHICH if picks[w]]
+            pages = {w: cases_svc.case_document(session, context.catalog, program_id, w, day,
+                                                stale_after_days=stale, firm_id=firm)
+                     for w in wanted}
+        documents = {w: _document(html, ext) for w, html in pages.items()}
+        console.print(picks["rule"], highlight=False)
+        for w in cases_svc.WHICH:
+            title = _("Success") if w == "success" else _("Failure")
+            if picks[w]:
+                console.print(f"{title}: {picks[w]['firm_id']} {picks[w]['name']} — "
+                              f"{picks[w]['why']}", highlight=False)
+            else:
+                console.print(_("{case}: none — {reason}").format(
+                    case=title, reason=picks["none_reason"][w]), highlight=False)
+        if documents:
+            out.mkdir(parents=True, exist_ok=True)
+        for w, data in documents.items():
+            target = out / f"{program_id}-{w}.{ext}"
+            target.write_bytes(data)
+            console.print(_("Case document written to {path}.").format(path=target),
+                          highlight=False)
+
+
+def _format(value: str) -> str:
+    """``--format``: html or pdf."""
+    if value not in ("html", "pdf"):
+        raise ProgramError(N_("format: {value!r} is not one of html, pdf"), value=value)
+    return value
+
+
+def _document(html: str, ext: str) -> bytes:
+    """A page as the bytes of the file asked for."""
+    from escalera.reports.render import html_to_pdf
+
+    return html_to_pdf(html) if ext == "pdf" else html.encode("utf-8")

@@ -1,4 +1,5 @@
-"""Render a firm report to HTML (Jinja2, autoescaped) and to PDF (WeasyPrint)."""
+"""Render a firm report to HTML (Jinja2, autoescaped), and any report page to PDF
+(WeasyPrint)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,15 @@ def render_html(report: FirmReport) -> str:
     return _environment().get_template("firm_report.html.j2").render(r=report)
 
 
-def render_pdf(report: FirmReport) -> bytes:
-    """The same page printed to PDF."""
+def html_to_pdf(html: str) -> bytes:
+    """A standalone HTML page (styles inline, charts as inline SVG) printed to PDF: the one
+    PDF path of the firm report, the program report and the case documents."""
     from weasyprint import HTML  # heavy import: only when a PDF is asked for
 
-    pdf: bytes = HTML(string=render_html(report)).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf()
     return pdf
+
+
+def render_pdf(report: FirmReport) -> bytes:
+    """The same page printed to PDF."""
+    return html_to_pdf(render_html(report))
