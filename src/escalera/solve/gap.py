@@ -9,6 +9,7 @@ benchmark for it (OR-Library files, ``solve.orlib``).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -16,11 +17,25 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from escalera.errors import N_, EscaleraError
+from escalera.solve.gap_lagrange import (
+    applicable,
+    knapsack_cuts,
+    subgradient,
+    useless_pairs,
+)
 from escalera.solve.greedy import greedy_assignment
-from escalera.solve.mip import FloatArray, LinearModel, MipStatus, relative_gap, solve_mip
+from escalera.solve.mip import (
+    FloatArray,
+    LinearModel,
+    MipStatus,
+    relative_gap,
+    solve_lp,
+    solve_mip,
+)
 
 Assignment = NDArray[np.int64]  # agent index per job
-GREEDY_SHARE = 0.2  # of the time limit the greedy may take before the MIP starts
+GREEDY_SHARE = 0.1  # of the time limit the greedy may take
+LAGRANGE_SHARE = 0.3  # of the time limit by which the Lagrangian stage ends
 
 
 class GapError(EscaleraError, ValueError):
@@ -126,37 +141,117 @@ def gap_model(instance: GapInstance, *, maximize: bool = False) -> LinearModel:
     return model
 
 
+def _oriented(instance: GapInstance, maximize: bool) -> GapInstance:
+    """The same instance as a minimisation (profits negated)."""
+    if not maximize:
+        return instance
+    return GapInstance(-instance.cost, instance.resource, instance.capacity)
+
+
+@dataclass
+class _Lagrange:
+    """What the Lagrangian stage hands the MIP: a valid bound (minimisation, rounded up when
+    costs are whole), the best assignment so far, the pairs it ruled out."""
+
+    bound: float
+    assignment: Assignment | None
+    useless: NDArray[np.bool_] | None
+
+
+def _lagrange_stage(instance: GapInstance, model: LinearModel, incumbent: Assignment | None,
+                    deadline: float, whole: bool) -> _Lagrange | None:
+    """Lagrangian bound from the LP prices, its assignments, knapsack cuts added to
+    ``model`` and the pairs no better assignment uses; None where it does not apply."""
+    if not applicable(instance) or time.perf_counter() >= deadline:
+        return None
+    lp = solve_lp(model, time_limit=max(deadline - time.perf_counter(), 0.01))
+    start = (instance.cost.min(axis=0) if lp.row_dual is None
+             else lp.row_dual[:instance.n])
+    found = subgradient(instance, start, incumbent=incumbent, deadline=deadline, whole=whole)
+    coef, rhs = knapsack_cuts(instance, found.cuts)
+    m, n = instance.m, instance.n
+    for k in range(rhs.shape[0]):
+        model.add_rows(rhs[k], np.full(m, np.inf), np.repeat(np.arange(m), n),
+                       np.arange(m * n), coef[k].ravel())
+    bound = math.ceil(found.bound - 1e-6) if whole else found.bound
+    useless = None
+    if found.assignment is not None:
+        useless = useless_pairs(instance, found.multipliers, found.value, whole)
+    return _Lagrange(bound, found.assignment, useless)
+
+
 def solve_gap(instance: GapInstance, *, time_limit: float = 60.0, maximize: bool = False,
               warm_start: bool = True) -> GapResult:
-    """Solve ``instance`` to proven optimality or until ``time_limit`` seconds (the greedy
-    and the model building included).
+    """Solve ``instance`` to proven optimality or until ``time_limit`` seconds (everything
+    included).
 
-    The greedy heuristic runs first (its objective and time are reported as the baseline)
-    and, when ``warm_start``, its assignment is the solver's first incumbent.
+    The greedy heuristic runs first (its objective and time are reported as the baseline).
+    Then, where resources are whole numbers, the Lagrangian stage (``solve.gap_lagrange``,
+    up to ``LAGRANGE_SHARE`` of the time) gives a bound tighter than the LP, better
+    assignments, cuts that carry its bound into the MIP and the pairs no better assignment
+    uses, which the MIP leaves out. The MIP then starts (when ``warm_start``) from the best
+    assignment so far. The bound reported is the best of the Lagrangian's and the MIP's.
     """
     started = time.perf_counter()
-    greedy = greedy_assignment(instance, maximize=maximize, budget=GREEDY_SHARE * time_limit)
+    oriented = _oriented(instance, maximize)
+    greedy = greedy_assignment(oriented, budget=GREEDY_SHARE * time_limit)
     greedy_seconds = time.perf_counter() - started
-    model = gap_model(instance, maximize=maximize)
-    start = None
-    if warm_start and greedy is not None:
-        start = np.zeros((instance.m, instance.n))
-        start[greedy, np.arange(instance.n)] = 1.0
+    model = gap_model(oriented)
     whole = bool((np.mod(instance.cost, 1.0) == 0).all())
-    left = max(time_limit - (time.perf_counter() - started), 0.01)  # the limit is for it all
-    result = solve_mip(model, time_limit=left, warm_start=None if start is None
-                       else start.ravel(), integral_objective=whole)
-    status, gap, bound = result.status, result.gap, result.bound
-    assignment, objective = None, result.objective
-    if result.values is not None:
-        assignment = result.values.reshape(instance.m, instance.n).argmax(axis=0).astype(np.int64)
-        objective = instance.objective(assignment)  # exact, free of solver round-off
-    elif status == MipStatus.NO_SOLUTION and greedy is not None:
-        # Time ran out before the solver took up the start: the greedy answer still stands.
-        status, assignment, objective = MipStatus.TIME_LIMIT, greedy, instance.objective(greedy)
-        gap = None if bound is None else relative_gap(objective, bound)
+    stage = _lagrange_stage(oriented, model, greedy, started + LAGRANGE_SHARE * time_limit,
+                            whole)
+    best = greedy if stage is None or stage.assignment is None else stage.assignment
+    low = -math.inf if stage is None else stage.bound  # proven lower bound on the cost
+    result = _finish(oriented, model, best, low, started, time_limit, whole,
+                     None if stage is None else stage.useless, warm_start)
+    status, value, bound, assignment = result
+    sign = -1.0 if maximize else 1.0
+    objective = None if value is None else sign * value
+    shown_bound = None if bound is None or not math.isfinite(bound) else sign * bound
+    gap = None
+    if objective is not None and shown_bound is not None:
+        gap = relative_gap(objective, shown_bound)
+        if gap == 0.0:
+            status, shown_bound = MipStatus.OPTIMAL, objective
     if status == MipStatus.OPTIMAL:
-        bound = objective
-    seconds = time.perf_counter() - started  # the whole call: greedy, model and solve
-    return GapResult(status, objective, bound, gap, seconds, assignment,
-                     None if greedy is None else instance.objective(greedy), greedy_seconds)
+        shown_bound, gap = objective, 0.0
+    seconds = time.perf_counter() - started  # the whole call
+    return GapResult(status, objective, shown_bound, gap, seconds, assignment,
+                     None if greedy is None else oriented.objective(greedy) * sign,
+                     greedy_seconds)
+
+
+def _finish(instance: GapInstance, model: LinearModel, best: Assignment | None, low: float,
+            started: float, time_limit: float, whole: bool,
+            useless: NDArray[np.bool_] | None,
+            warm_start: bool) -> tuple[MipStatus, float | None, float | None, Assignment | None]:
+    """The MIP stage (minimisation): status, cost, bound and assignment."""
+    m, n = instance.m, instance.n
+    value = None if best is None else instance.objective(best)
+    if value is not None and low >= value - (1.0 - 1e-6 if whole else 1e-9 * max(1, abs(value))):
+        return MipStatus.OPTIMAL, value, value, best  # the Lagrangian bound closed it
+    if useless is not None:  # no assignment cheaper than ``best`` uses these pairs
+        model.col_upper[0][useless.ravel()] = 0.0
+    start = None
+    if warm_start and best is not None:
+        start = np.zeros(model.num_cols)
+        start[best * n + np.arange(n)] = 1.0
+    left = max(time_limit - (time.perf_counter() - started), 0.01)
+    result = solve_mip(model, time_limit=left, warm_start=start, integral_objective=whole)
+    mip_bound = result.bound
+    if result.status == MipStatus.INFEASIBLE:
+        if best is None:
+            return MipStatus.INFEASIBLE, None, None, None
+        # Only pairs no cheaper assignment uses were removed: ``best`` is optimal.
+        return MipStatus.OPTIMAL, value, value, best
+    if result.values is not None:
+        found = result.values[: m * n].reshape(m, n).argmax(axis=0).astype(np.int64)
+        if value is None or instance.objective(found) < value:
+            best, value = found, instance.objective(found)
+    if best is None:
+        return MipStatus.NO_SOLUTION, None, mip_bound, None
+    assert value is not None
+    # The MIP's bound holds for the assignments it kept; the others cost ``value`` or more.
+    bound = low if mip_bound is None else max(low, min(mip_bound, value))
+    status = MipStatus.OPTIMAL if bound >= value else MipStatus.TIME_LIMIT
+    return status, value, (bound if math.isfinite(bound) else None), best

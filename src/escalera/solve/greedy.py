@@ -37,14 +37,23 @@ def _measures(cost: FloatArray, instance: GapInstance) -> list[FloatArray]:
     return [scaled + weight * share for weight in _WEIGHTS] + [share]
 
 
-def _regret_pass(f: FloatArray, instance: GapInstance) -> tuple[Assignment, FloatArray] | None:
-    """One regret-ordered construction, with repair; None when a job cannot be placed."""
+def _regret_pass(f: FloatArray, instance: GapInstance,
+                 start: Assignment | None = None) -> tuple[Assignment, FloatArray] | None:
+    """One regret-ordered construction, with repair; None when a job cannot be placed.
+
+    ``start`` (agent per job, -1 where none; it must fit) is kept and the rest placed."""
     m, n = instance.m, instance.n
     resource = instance.resource
-    free = instance.capacity.astype(np.float64).copy()
-    assignment = np.full(n, -1, dtype=np.int64)
-    waiting = np.ones(n, dtype=bool)
-    for _ in range(n):
+    if start is None:
+        assignment = np.full(n, -1, dtype=np.int64)
+    else:
+        assignment = np.asarray(start, dtype=np.int64).copy()
+    placed = assignment >= 0
+    free = instance.capacity.astype(np.float64) - np.bincount(
+        assignment[placed], weights=resource[assignment[placed], np.flatnonzero(placed)],
+        minlength=m)
+    waiting = ~placed
+    for _ in range(int(waiting.sum())):
         jobs = np.flatnonzero(waiting)
         fits = resource[:, jobs] <= free[:, None] + 1e-9
         score = np.where(fits, f[:, jobs], np.inf)
@@ -150,6 +159,19 @@ def _improve(cost: FloatArray, assignment: Assignment, free: FloatArray,
         if not (_shift(cost, assignment, free, instance)
                 or _swap(cost, assignment, free, instance)):
             return
+
+
+def complete_assignment(instance: GapInstance, partial: Assignment,
+                        deadline: float) -> Assignment | None:
+    """Place the jobs of ``partial`` marked -1 by regret on cost (the others stay; they must
+    fit), then improve the whole by single moves and exchanges until ``deadline``; None when
+    some job cannot be placed. Costs are minimised."""
+    built = _regret_pass(instance.cost, instance, partial)
+    if built is None:
+        return None
+    assignment, free = built
+    _improve(instance.cost, assignment, free, instance, deadline)
+    return assignment
 
 
 def greedy_assignment(instance: GapInstance, *, maximize: bool = False,

@@ -206,3 +206,38 @@ def solve_mip(model: LinearModel, *, time_limit: float = 60.0,
     return MipResult(MipStatus.OPTIMAL if proven else MipStatus.TIME_LIMIT, objective,
                      objective if proven else bound, 0.0 if proven else gap, seconds,
                      np.asarray(highs.getSolution().col_value, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class LpResult:
+    """The linear relaxation of a model: ``objective`` is None unless solved to optimality;
+    ``row_dual`` are the row prices, signed so that the reduced cost of a column is its
+    cost minus the prices of its rows weighted by its coefficients."""
+
+    objective: float | None
+    row_dual: FloatArray | None
+    col_value: FloatArray | None
+    seconds: float
+
+
+def solve_lp(model: LinearModel, *, time_limit: float = 60.0) -> LpResult:
+    """Solve ``model`` with every integer variable relaxed to a continuous one."""
+    if time_limit <= 0:
+        raise SolverError(N_("the time limit must be positive, got {seconds}"),
+                          seconds=time_limit)
+    started = time.perf_counter()
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("random_seed", 0)
+    lp = _to_highs(model)
+    lp.integrality_ = []
+    highs.passModel(lp)
+    highs.run()
+    seconds = time.perf_counter() - started
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return LpResult(None, None, None, seconds)
+    solution = highs.getSolution()
+    return LpResult(float(highs.getInfo().objective_function_value),
+                    np.asarray(solution.row_dual, dtype=np.float64),
+                    np.asarray(solution.col_value, dtype=np.float64), seconds)
