@@ -40,6 +40,7 @@ class Action(StrEnum):
     IMPORT = "import"
     SHARE_DATA = "share_data"  # let a buyer's firm read this firm's raw data
     EVALUATE_PROGRAMS = "evaluate_programs"  # a program's participants, effects, funnel
+    MANAGE_PROGRAMS = "manage_programs"  # create programs, admit firms, record activities
     MANAGE_ACCOUNTS = "manage_accounts"
     READ_AUDIT = "read_audit"
 

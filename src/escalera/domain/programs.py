@@ -15,6 +15,7 @@ Pure: no I/O. The funnel, the follow-up rule and the outcome measures live in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -176,6 +177,32 @@ class Admission:
     admitted: bool
     shortfalls: tuple[Shortfall, ...] = field(default_factory=tuple)
     level: str | None = None  # attained level on the standard's ladder, if any
+
+
+def parse_standard(level: str | None, thresholds: Sequence[str], field: str,
+                   catalog: Catalog) -> ProgramStandard:
+    """A standard as people type it: ``LADDER:LEVEL`` and/or ``ITEM=VALUE`` thresholds
+    (metric or practice ids); ``field`` (``admission``/``target``) names it in errors."""
+    ladder = level_id = None
+    if level:
+        ladder, sep, level_id = level.partition(":")
+        if not sep or not ladder or not level_id:
+            raise ProgramError(N_("{field}: expected LADDER:LEVEL, got {value!r}"),
+                               field=f"{field}_level", value=level)
+    found = []
+    practices = {p.id for p in catalog.practices}
+    for text in thresholds:
+        item, sep, value = text.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not sep or number != number:
+            raise ProgramError(N_("{field}: expected ITEM=VALUE, got {value!r}"),
+                               field=f"{field}_threshold", value=text)
+        kind = ItemKind.PRACTICE if item.strip() in practices else ItemKind.METRIC
+        found.append(Threshold(kind, item.strip(), number))
+    return ProgramStandard(ladder=ladder, level=level_id, thresholds=tuple(found))
 
 
 # --------------------------------------------------------------------------- checks

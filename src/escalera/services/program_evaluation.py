@@ -327,12 +327,7 @@ def evaluate(session: Session, catalog: Catalog, program_id: str, today: dt.date
     result.update(_outcomes(program, catalog, registry, observations, admitted, today,
                             stale_after_days) if admitted else {})
     dates = store.assessment_dates(session, list(admitted))
-    due = follow_ups(admitted, dates, activities, program.target_date, today, rule)
-    result["follow_ups"] = [{"kind": str(f.kind), "firm_id": f.firm_id,
-                             "due_on": f.due_on.isoformat(), "status": str(f.status),
-                             "buyer": f.buyer,
-                             "last_stage": None if f.last_stage is None else str(f.last_stage)}
-                            for f in due]
+    result["follow_ups"] = _follow_up_rows(program, admitted, dates, activities, today, rule)
     result["missing"] = {
         "firm_quarters_without_observation": panel_missing,
         "participants_without_assessment_after_admission": sorted(
@@ -341,6 +336,26 @@ def evaluate(session: Session, catalog: Catalog, program_id: str, today: dt.date
     }
     clean: dict[str, Any] = finite(result)
     return clean
+
+
+def _follow_up_rows(program: Program, admitted: dict[str, dt.date],
+                    dates: dict[str, list[dt.date]], activities: Sequence[Any],
+                    today: dt.date, rule: FollowUpRule) -> list[dict[str, Any]]:
+    return [{"kind": str(f.kind), "firm_id": f.firm_id, "due_on": f.due_on.isoformat(),
+             "status": str(f.status), "buyer": f.buyer,
+             "last_stage": None if f.last_stage is None else str(f.last_stage)}
+            for f in follow_ups(admitted, dates, activities, program.target_date, today, rule)]
+
+
+def due_follow_ups(session: Session, program_id: str, today: dt.date,
+                   rule: FollowUpRule = FollowUpRule()) -> list[dict[str, Any]]:
+    """The follow-ups of one program due or overdue on ``today`` (as in :func:`evaluate`,
+    without estimating anything)."""
+    program = store.get_program(session, program_id)
+    admitted = {a.firm_id: a.on for a in store.admissions(session, program_id) if a.admitted}
+    activities = store.activities(session, program_id)
+    dates = store.assessment_dates(session, list(admitted))
+    return _follow_up_rows(program, admitted, dates, activities, today, rule)
 
 
 def finite(value: Any) -> Any:
