@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from escalera.solve.allocation_hull import Hull, HullSolution
+from escalera.solve.allocation_hull import Hull
 from escalera.solve.allocation_problem import DIRECT, Prepared
 from escalera.solve.mip import FloatArray, IntArray
 
@@ -61,18 +61,54 @@ def _options(prep: Prepared, hull: Hull, columns: FloatArray, o: int, cols: IntA
     return out
 
 
-def hull_dive(prep: Prepared, hull: Hull, solution: HullSolution, highs: highspy.Highs,
-              thresholds: tuple[float, ...] = (0.95, 0.8, 0.5, 0.0),
-              time_limit: float = 10.0) -> Dive:
-    """Dive from ``solution`` with ``highs`` (the solver that found it; its bounds are
-    changed). See the module docstring."""
+FINE = (0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.0)
+COARSE = (0.95, 0.8, 0.5, 0.0)
+
+
+def _restart(prep: Prepared, hull: Hull, highs: highspy.Highs, scaling: int,
+             floor: float) -> FloatArray | None:
+    """Open every units column of ``highs`` (the hull LP) again with its own costs and
+    re-solve from the last basis; then ``scaling`` rounds of slope scaling: each column
+    in use is charged the per-pair term over the units it carries (at least ``floor`` of
+    its bound) instead of over its bound, and the LP re-solved — the cost a working pair
+    really has, so that the LP gathers each order's units on fewer producers. The units
+    columns' values, or None if an LP stopped without an optimum."""
+    m = hull.col_row.size
+    cols = np.arange(m, dtype=np.int32)
+    upper = prep.upper[hull.col_row].astype(np.float64)
+    value = prep.value[hull.col_row]
+    per_pair = prep.scale.per_pair
+    highs.changeColsBounds(m, cols, np.zeros(m), upper)
+    highs.changeColsCost(m, cols, value - per_pair / np.maximum(upper, 1.0))
+    columns: FloatArray | None = None
+    for k in range(scaling + 1):
+        if k:
+            assert columns is not None
+            carried = np.where(columns > 1e-6, np.maximum(columns, floor * upper), upper)
+            highs.changeColsCost(m, cols, value - per_pair / np.maximum(carried, 1.0))
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        columns = np.asarray(highs.getSolution().col_value, dtype=np.float64)[:m]
+    return columns
+
+
+def hull_dive(prep: Prepared, hull: Hull, highs: highspy.Highs,
+              thresholds: tuple[float, ...] = FINE, scaling: int = 3, floor: float = 0.05,
+              time_limit: float = 10.0) -> Dive | None:
+    """Dive with ``highs``, a solver holding the hull LP (its bounds and costs are changed
+    and left changed), after ``scaling`` rounds of slope scaling (``_restart``). See the
+    module docstring. None when the first LP stops without an optimum."""
     started = time.perf_counter()
     orders = prep.problem.orders
     m = hull.col_row.size
+    start = _restart(prep, hull, highs, scaling, floor)
+    if start is None:
+        return None
+    columns = start
     col_order = prep.order[hull.col_row]
     by_order = np.argsort(col_order, kind="stable")
     starts = np.searchsorted(col_order[by_order], np.arange(len(orders) + 1))
-    columns = solution.columns
     open_ = np.ones(m, dtype=bool)
     settled: dict[int, tuple[IntArray, str]] = {}
     for i, threshold in enumerate(thresholds):

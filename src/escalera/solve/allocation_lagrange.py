@@ -56,11 +56,10 @@ import numpy as np
 import polars as pl
 
 from escalera.solve.allocation_check import check
-from escalera.solve.allocation_dive import Dive, hull_dive
+from escalera.solve.allocation_dive import COARSE, FINE, Dive, hull_dive
 from escalera.solve.allocation_greedy import Pick, _fill, _Room, assignments_frame
 from escalera.solve.allocation_hull import (
     Hull,
-    HullSolution,
     capacity_terms,
     certified_bound,
     hull_relaxation,
@@ -585,18 +584,33 @@ def _best_supply(prep: Prepared, o: int, rows: list[int], groups: list[Channel],
     return max(options, key=lambda option: option[0], default=(0.0, []))
 
 
-def _search(prep: Prepared, hull: Hull, solution: HullSolution, highs: highspy.Highs,
-            started: float, time_limit: float, rounds: int = 3) -> list[Pick]:
-    """Dive on the hull LP, round, top up, then alternate local moves (``_improve``) with
-    the LP for the units on the rows in use, while that adds something and time is left
-    (a share of it kept for the bound)."""
+# Dives tried in turn while time is left, best first as measured (thresholds, slope-scaling
+# rounds, floor); docs/benchmarks.md, "Order allocation at scale".
+_DIVES = ((FINE, 3, 0.05), (FINE, 0, 0.0), (COARSE, 3, 0.05), (FINE, 3, 0.2), (COARSE, 0, 0.0))
+
+
+def _search(prep: Prepared, hull: Hull, highs: highspy.Highs, started: float,
+            time_limit: float, rounds: int = 3) -> list[Pick]:
+    """Dives on the hull LP (``_DIVES``, while time is left, a share of it kept for the
+    rest), each rounded, topped up and improved by local moves; then, on the best,
+    alternate local moves (``_improve``) with the LP for the units on the rows in use,
+    while that adds something."""
     terms = hull.capacity_terms
-    settled = hull_dive(prep, hull, solution, highs, time_limit=0.4 * _left(started, time_limit))
-    picks = _improve(prep, _top_up(prep, _round(prep, terms, settled)),
-                     time_limit=0.3 * _left(started, time_limit))
-    worth = _worth(prep, picks)
+    picks: list[Pick] = []
+    worth = -math.inf
+    for k, (thresholds, scaling, floor) in enumerate(_DIVES):
+        if k and _left(started, time_limit) < 0.5 * time_limit:
+            break
+        settled = hull_dive(prep, hull, highs, thresholds, scaling, floor,
+                            time_limit=0.3 * _left(started, time_limit))
+        if settled is None:
+            break
+        found = _improve(prep, _top_up(prep, _round(prep, terms, settled)),
+                         time_limit=0.2 * _left(started, time_limit))
+        if _worth(prep, found) > worth:
+            picks, worth = found, _worth(prep, found)
     for _ in range(rounds):
-        if _left(started, time_limit) < 0.4 * time_limit:
+        if _left(started, time_limit) < 0.2 * time_limit:
             break
         rows: list[list[int]] = [[] for _ in prep.problem.orders]
         labels = [DIRECT] * len(prep.problem.orders)
@@ -604,7 +618,7 @@ def _search(prep: Prepared, hull: Hull, solution: HullSolution, highs: highspy.H
             rows[int(prep.order[r])].append(r)
             labels[int(prep.order[r])] = label
         again = _round(prep, terms, Dive([np.array(part, dtype=np.int64) for part in rows],
-                                         labels, settled.units))
+                                         labels, np.zeros(prep.value.size)))
         again = _improve(prep, _top_up(prep, again), time_limit=0.2 * _left(started, time_limit))
         if _worth(prep, again) <= worth + 1e-12:
             break
@@ -632,8 +646,7 @@ def allocate_large(prep: Prepared, picks: list[Pick], greedy: pl.DataFrame,
     if solution is not None:
         bound = min(bound, certified_bound(hull.model, solution.duals),
                     order_bound(prep, hull, solution.prices))
-        found = assignments_frame(prep, _search(prep, hull, solution, highs, started,
-                                                time_limit))
+        found = assignments_frame(prep, _search(prep, hull, highs, started, time_limit))
         found_objective = objective_value(problem, found)
         tie = _TIE * max(1.0, abs(greedy_objective))
         if found_objective > greedy_objective + tie and not check(problem, found):
