@@ -8,6 +8,7 @@ go to a program this module creates, never to the demo's own."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ from fastapi import FastAPI
 
 from escalera.domain.permissions import Action, can
 from escalera.domain.programs import ActivityKind
-from escalera.services import accounts
+from escalera.services import accounts, program_cases
 from escalera.services.context import AppContext
 from escalera.store import programs as store
 from escalera.store.tables import UserRow
@@ -298,3 +299,40 @@ def test_report_as_pdf(client_for: ClientFor) -> None:
     assert answer.content.startswith(b"%PDF") and len(answer.content) > 5_000
     assert client_for("program_manager").get(f"/programs/{DEMO_PROGRAM}/report",
                                              params={"format": "doc"}).status_code == 422
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_case_kit_page_shows_the_rule_and_the_picks(web_app: FastAPI, client_for: ClientFor,
+                                                    role: str) -> None:
+    page = client_for(role).get(f"/programs/{DEMO_PROGRAM}/cases", headers=HTML)
+    if role not in MANAGERS:
+        assert page.status_code == 403
+        return
+    assert page.status_code == 200
+    ctx = _ctx(web_app)
+    with ctx.transaction() as session:
+        picks = program_cases.pick_cases(session, ctx.catalog, DEMO_PROGRAM,
+                                         dt.date.today(),
+                                         stale_after_days=ctx.settings.stale_after_days)
+    assert html.escape(picks["rule"], quote=False) in page.text
+    for which in ("success", "failure"):
+        section = re.search(rf'id="case-{which}">(.*?)</section>', page.text, re.S)
+        assert section, which
+        if picks[which] is None:
+            assert html.escape(picks["none_reason"][which], quote=False) in section.group(1)
+            continue
+        assert picks[which]["firm_id"] in section.group(1)
+        link = re.search(rf'href="([^"]+)" id="case-{which}-html"', section.group(1))
+        assert link
+        document = client_for(role).get(html.unescape(link.group(1)))
+        assert document.status_code == 200
+        assert document.text.lstrip().lower().startswith("<!doctype html>")
+        text = html.unescape(document.text)  # the case names no firm: it is for discussion
+        assert picks[which]["name"] not in text and picks[which]["firm_id"] not in text
+
+
+def test_case_document_of_an_unknown_kind_is_refused(client_for: ClientFor) -> None:
+    client = client_for("program_manager")
+    assert client.get(f"/programs/{DEMO_PROGRAM}/cases/maybe").status_code == 422
+    assert client.get(f"/programs/{DEMO_PROGRAM}/cases/success",
+                      params={"format": "docx"}).status_code == 422

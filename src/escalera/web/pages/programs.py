@@ -39,7 +39,7 @@ from escalera.reports.program_report import (
     money,
     standard_text,
 )
-from escalera.services import accounts
+from escalera.services import accounts, program_cases
 from escalera.services import program_evaluation as evaluation
 from escalera.services import programs as svc
 from escalera.services.context import AppContext
@@ -219,6 +219,7 @@ def _program_page(request: Request, session: Session, ctx: AppContext, who: Prin
             if lv else "—",
             "follow_ups": evaluation.due_follow_ups(session, program_id, dt.date.today()),
             "kinds": [(k.value, label(ACTIVITY_LABELS, k)) for k in ActivityKind],
+            "cases_available": True,
             "admit_on": min(max(dt.date.today(), program.starts_on),
                             program.ends_on).isoformat(),
         })
@@ -369,3 +370,34 @@ def _document(html: str, stem: str, format: str) -> Response:
             "content-disposition": f'attachment; filename="{stem}.pdf"'})
     return Response(html, media_type="text/html; charset=utf-8", headers={
         "content-disposition": f'inline; filename="{stem}.html"'})
+
+
+# --------------------------------------------------------------------------- case seminar kit
+
+
+@router.get("/programs/{program_id}/cases")
+def cases_page(request: Request, program_id: ProgramId, who: PageWho, session: DB, ctx: Ctx,
+               on: Day = None) -> Response:
+    """The case seminar kit: the rule, the success and the failure it picks, and their
+    case documents (HTML or PDF)."""
+    allow(who, Action.EVALUATE_PROGRAMS)
+    day = on or dt.date.today()
+    picks = program_cases.pick_cases(session, ctx.catalog, program_id, day,
+                                     stale_after_days=ctx.settings.stale_after_days)
+    return render(request, "program_cases.html.j2", {
+        "program_id": program_id, "name": store.get_program(session, program_id).name,
+        "on": day.isoformat(), "picks": picks})
+
+
+@router.get("/programs/{program_id}/cases/{which}")
+def case_download(program_id: ProgramId,
+                  which: Annotated[str, Path(pattern="^(success|failure)$")],
+                  who: PageWho, session: DB, ctx: Ctx, on: Day = None,
+                  format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html"
+                  ) -> Response:
+    """One case document (the rule's pick) to hand out at a seminar."""
+    allow(who, Action.EVALUATE_PROGRAMS)
+    day = on or dt.date.today()
+    html = program_cases.case_document(session, ctx.catalog, program_id, which, day,
+                                       stale_after_days=ctx.settings.stale_after_days)
+    return _document(html, f"{program_id}-{which}", format)
