@@ -27,6 +27,7 @@ from escalera.domain.programs import (
     ProgramError,
     ProgramType,
     parse_standard,
+    program_window,
 )
 from escalera.errors import N_, EscaleraError, NotFound
 from escalera.i18n import _, current_language
@@ -203,7 +204,7 @@ def _program_page(request: Request, session: Session, ctx: AppContext, who: Prin
         "entry_segment": segments.get(program.entry_segment or "", "—"),
         "target_segment": segments.get(program.target_segment or "", "—"),
         "budget": money(program.budget), "values": values, "errors": errors,
-        "notice": notice, "today": dt.date.today().isoformat(),
+        "notice": notice,
     }
     if can(who, Action.EVALUATE_PROGRAMS):
         decisions = evaluation.decision_rows(catalog, session, program_id)
@@ -222,6 +223,8 @@ def _program_page(request: Request, session: Session, ctx: AppContext, who: Prin
             "cases_available": True,
             "admit_on": min(max(dt.date.today(), program.starts_on),
                             program.ends_on).isoformat(),
+            "record_on": min(max(dt.date.today(), program_window(program)[0]),
+                             program_window(program)[1]).isoformat(),
         })
     return render(request, "program.html.j2", data, status_code=status_code)
 
