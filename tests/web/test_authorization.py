@@ -84,6 +84,14 @@ def _user(t: Targets, role: str) -> dict[str, Any]:
             "firm_id": t.firm}
 
 
+def _program(t: Targets, role: str) -> dict[str, Any]:
+    return {"id": f"PRG-AUTHZ-{role}", "name": f"authz {role}", "type": "consultant_program",
+            "starts_on": t.on.isoformat(), "ends_on": (t.on + dt.timedelta(days=90)).isoformat(),
+            "target_date": (t.on + dt.timedelta(days=365)).isoformat(), "budget": 1000,
+            "admission": {"thresholds": [{"item": "on_time_delivery_pct", "value": 60}]},
+            "target": {"thresholds": [{"item": "on_time_delivery_pct", "value": 85}]}}
+
+
 START = (dt.date.today() - dt.timedelta(days=365)).isoformat()
 FINAL = {"assessment_id": "final"}
 
@@ -115,6 +123,16 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # programs: the list for everyone; an evaluation names participants (EVALUATE_PROGRAMS)
     ("GET", "/programs"): Expect(EVERYONE),
     ("GET", "/programs/{program_id}/evaluation"): Expect(MATCHING),
+    ("GET", "/programs/{program_id}"): Expect(EVERYONE),
+    ("GET", "/programs/{program_id}/decisions"): Expect(MATCHING),
+    ("GET", "/programs/{program_id}/cases"): Expect(MATCHING),
+    # MANAGE_PROGRAMS: admissions and activities dated long before the program, so an
+    # allowed account meets the domain's refusal (400) and nothing is written
+    ("POST", "/programs"): Expect(MATCHING, body=_program),
+    ("POST", "/programs/{program_id}/admissions"): Expect(MATCHING, body=lambda t, r: {
+        "firms": [t.firm], "on": "1990-01-01"}),
+    ("POST", "/programs/{program_id}/activities"): Expect(MATCHING, body=lambda t, r: {
+        "kind": "best_practice_visit", "on": "1990-01-01", "note": f"authz {r}"}),
     # charts of the pages
     ("GET", "/charts/levels"): Expect(EVERYONE),
     ("GET", "/charts/transitions"): Expect(EVERYONE),

@@ -1,6 +1,7 @@
 """The program pages: the list and a new program's form, a program's page with its
 admission decisions, follow-ups and activities, admitting firms and recording activities
-through the forms, the evaluation inside the layout and the report to download.
+through the forms, the evaluation inside the layout, the report to download and the case
+seminar kit; and the same programs through the API (``/api/v1/programs``).
 
 Runs over the seeded demo of ``tests/web/conftest.py`` (SQLite or PostgreSQL); the writes
 go to a program this module creates, never to the demo's own."""
@@ -336,3 +337,87 @@ def test_case_document_of_an_unknown_kind_is_refused(client_for: ClientFor) -> N
     assert client.get(f"/programs/{DEMO_PROGRAM}/cases/maybe").status_code == 422
     assert client.get(f"/programs/{DEMO_PROGRAM}/cases/success",
                       params={"format": "docx"}).status_code == 422
+
+
+# --- the same through the API ---------------------------------------------------------------
+
+API = "/api/v1/programs"
+
+
+def _api_program(web_app: FastAPI, program_id: str, **changes: Any) -> dict[str, Any]:
+    admission, target = _levels(web_app)
+    ladder, level = admission.split(":")
+    today = dt.date.today()
+    body: dict[str, Any] = {
+        "id": program_id, "name": "Club de comparación", "type": "benchmarking_club",
+        "sponsor": "Cámara", "starts_on": (today - dt.timedelta(days=10)).isoformat(),
+        "ends_on": (today + dt.timedelta(days=100)).isoformat(),
+        "target_date": (today + dt.timedelta(days=300)).isoformat(), "budget": 90_000,
+        "admission": {"ladder": ladder, "level": level},
+        "target": {"ladder": ladder, "level": target.split(":")[1],
+                   "thresholds": [{"item": "on_time_delivery_pct", "value": 90}]}}
+    body.update(changes)
+    return body
+
+
+def test_program_through_the_api(web_app: FastAPI, api_client: Any, web_demo: WebDemo
+                                 ) -> None:
+    manager = api_client("program_manager")
+    made = manager.post(API, json=_api_program(web_app, "PRG-WEB-API"))
+    assert made.status_code == 201, made.text
+    assert made.json()["target"]["thresholds"] == [
+        {"kind": "metric", "item": "on_time_delivery_pct", "value": 90.0}]
+    assert api_client("producer").get(f"{API}/PRG-WEB-API").json() == made.json()
+    decided = manager.post(f"{API}/PRG-WEB-API/admissions", json={
+        "firms": [web_demo.firm_id.lower(), web_demo.other_firm_id]})
+    assert decided.status_code == 201, decided.text
+    rows = decided.json()
+    with _ctx(web_app).transaction() as session:
+        stored = {a.firm_id: a for a in store.admissions(session, "PRG-WEB-API")}
+    assert {r["firm_id"] for r in rows} == set(stored) == {web_demo.firm_id,
+                                                          web_demo.other_firm_id}
+    for row in rows:
+        assert row["admitted"] == stored[row["firm_id"]].admitted
+        assert len(row["reasons"]) == len(stored[row["firm_id"]].shortfalls)
+    assert manager.get(f"{API}/PRG-WEB-API/decisions").json() == rows
+    recorded = manager.post(f"{API}/PRG-WEB-API/activities", json={
+        "kind": "best_practice_visit", "on": dt.date.today().isoformat(),
+        "note": "Visita a una planta de Tehuacán"})
+    assert recorded.status_code == 201
+    with _ctx(web_app).transaction() as session:
+        assert [a.note for a in store.activities(session, "PRG-WEB-API")] == [
+            "Visita a una planta de Tehuacán"]
+    assert _audits(web_app, "program.record", "PRG-WEB-API") == 1
+    kit = manager.get(f"{API}/PRG-WEB-API/cases").json()
+    assert set(kit) == {"rule", "success", "failure", "none_reason"}
+    assert kit["success"] is None and kit["none_reason"]["success"]  # nobody assessed since
+
+
+@pytest.mark.parametrize(("changes", "status"), [
+    ({"target_date": "2000-01-01"}, 400),
+    ({"type": "party"}, 422),
+    ({"admission": {}}, 400),
+    ({"target": {"thresholds": [{"item": "made_up_metric", "value": 1}]}}, 400),
+    ({"budget": -5}, 422),
+    ({"id": DEMO_PROGRAM}, 400),
+])
+def test_bad_program_through_the_api_writes_nothing(web_app: FastAPI, api_client: Any,
+                                                    changes: dict[str, Any], status: int
+                                                    ) -> None:
+    body = _api_program(web_app, "PRG-WEB-API-BAD", **changes)
+    answer = api_client("admin").post(API, json=body)
+    assert answer.status_code == status, answer.text
+    assert set(answer.json()) == {"error"}
+    if changes.get("id") != DEMO_PROGRAM:
+        with _ctx(web_app).transaction() as session:
+            assert not store.program_exists(session, "PRG-WEB-API-BAD")
+
+
+def test_refused_activity_and_unknown_program_through_the_api(api_client: Any) -> None:
+    manager = api_client("program_manager")
+    outside = manager.post(f"{API}/{DEMO_PROGRAM}/activities", json={
+        "kind": "consultant_session", "on": "1999-05-01", "firm_id": None})
+    assert outside.status_code == 400 and "1999-05-01" in outside.json()["error"]["message"]
+    assert manager.get(f"{API}/PRG-NONE").status_code == 404
+    assert manager.post(f"{API}/PRG-NONE/admissions", json={"firms": ["F-1"]}
+                        ).status_code == 404
