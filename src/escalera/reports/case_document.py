@@ -189,7 +189,7 @@ def gap_rows(catalog: Catalog, steps: list[Any]) -> list[dict[str, Any]]:
             cells.append({"value": number(r.current) if r.current is not None else "",
                           "mark": _mark(r.status), "status": str(r.status)})
         sign = "≥" if required is None or required.direction is Direction.HIGHER else "≤"
-        rows.append({"name": name, "unit": unit, "cells": cells,
+        rows.append({"name": name, "unit": "" if f"({unit}" in name else unit, "cells": cells,
                      "required": f"{sign} {number(required.required if required else None)}",
                      "end": _end_state(first, last), "end_status": str(last)})
     return rows
@@ -269,9 +269,10 @@ def questions(catalog: Catalog, data: CaseData) -> list[str]:
 def path_svg(catalog: Catalog, data: CaseData) -> Markup:
     """The level at each date as a small step chart (inline SVG); the target level and the
     target date as dashed lines; dates without a judged level are left out."""
-    width, height, left, right, top, bottom = 640, 200, 150, 20, 12, 36
+    width, height, left, right, top, bottom = 660, 200, 190, 24, 12, 36
     names = [_("below the first level"),
              *(level_name(catalog, data.ladder, lv) for lv in data.levels)]
+    title, target_label = _("Level at each assessment"), _("target date")
     days: list[dt.date] = [s.point.on for s in data.steps]
     first, last = min(days), max(max(days), data.program.target_date)
     span = max((last - first).days, 1)
@@ -283,12 +284,11 @@ def path_svg(catalog: Catalog, data: CaseData) -> Markup:
         return top + (height - top - bottom) * (1 - rank / max(len(names) - 1, 1))
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="'
-             f'{escape(_("Level at each assessment"))}">']
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">']
     for rank, name in enumerate(names):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(rank):.1f}" '
                      f'y2="{y(rank):.1f}" stroke="#ddd"/>'
-                     f'<text x="{left - 6}" y="{y(rank) + 4:.1f}" font-size="11" '
+                     f'<text x="{left - 6}" y="{y(rank) + 4:.1f}" font-size="10" '
                      f'text-anchor="end" fill="#333">{escape(name)}</text>')
     target = data.program.target
     if target.is_level and target.ladder == data.ladder:
@@ -300,7 +300,7 @@ def path_svg(catalog: Catalog, data: CaseData) -> Markup:
     parts.append(f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{top}" y2="{height - bottom}" '
                  f'stroke="#8a3b00" stroke-dasharray="4 4"/>'
                  f'<text x="{tx:.1f}" y="{height - bottom + 28}" font-size="10" '
-                 f'text-anchor="middle" fill="#8a3b00">{escape(_("target date"))}</text>')
+                 f'text-anchor="middle" fill="#8a3b00">{escape(target_label)}</text>')
     points = [(x(s.point.on), y(r)) for s in data.steps
               if (r := level_rank(s.point.level, data.levels)) is not None]
     if points:
@@ -309,11 +309,28 @@ def path_svg(catalog: Catalog, data: CaseData) -> Markup:
                      f'stroke-width="2"/>')
         parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="#c0392b"/>'
                   for px, py in points]
-    for day in (first, max(days)):
+    for day, anchor in ((first, "start"), (last, "end")):
         parts.append(f'<text x="{x(day):.1f}" y="{height - bottom + 14}" font-size="10" '
-                     f'text-anchor="middle" fill="#333">{day.isoformat()}</text>')
+                     f'text-anchor="{anchor}" fill="#333">{day.isoformat()}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+MAX_GAP_COLUMNS = 5
+
+
+def gap_columns(steps: list[Any], keep: dt.date) -> list[int]:
+    """Which dates the gap table shows (it must fit a printed page): all of them up to
+    :data:`MAX_GAP_COLUMNS`; else the admission, ``keep`` (the date the rule read), the
+    last, and the others spread evenly between them."""
+    n = len(steps)
+    if n <= MAX_GAP_COLUMNS:
+        return list(range(n))
+    fixed = {0, n - 1, *(i for i, s in enumerate(steps) if s.point.on == keep)}
+    rest = [i for i in range(n) if i not in fixed]
+    room = MAX_GAP_COLUMNS - len(fixed)
+    spread = {rest[round(k * (len(rest) - 1) / max(room - 1, 1))] for k in range(room)}
+    return sorted(fixed | spread)
 
 
 # --------------------------------------------------------------------------- page
@@ -343,6 +360,7 @@ def render_case_document(catalog: Catalog, data: CaseData) -> str:
     program, firm = data.program, data.firm
     mine = [a for a in data.activities if a.firm_id == firm.id]
     last = data.steps[-1].judgement
+    shown = [data.steps[i] for i in gap_columns(data.steps, data.pick.on)]
     if data.by_rule:
         why = why_text(catalog, program, data.pick, data.which, data.ladder)
     elif data.qualifies:
@@ -366,10 +384,12 @@ def render_case_document(catalog: Catalog, data: CaseData) -> str:
                  "size": _size(firm.employees)},
         path=[{"on": s.point.on.isoformat(), "admission": i == 0,
                "level": level_label(catalog, data.ladder, s.point.level),
-               "meets": _meets_text(s.point.meets_target), "open": s.point.open_gaps}
+               "meets": _meets_text(s.point.meets_target), "open": s.point.open_gaps,
+               "unknown": sum(x.status is Status.NOT_ASSESSED
+                              for x in s.judgement.shortfalls)}
               for i, s in enumerate(data.steps)],
-        chart=path_svg(catalog, data), dates=[s.point.on.isoformat() for s in data.steps],
-        gaps=gap_rows(catalog, data.steps),
+        chart=path_svg(catalog, data), dates=[s.point.on.isoformat() for s in shown],
+        gaps=gap_rows(catalog, shown), all_dates=len(data.steps),
         open_now=[shortfall_text(catalog, s, program.target.ladder) for s in last.shortfalls],
         last_on=data.steps[-1].point.on.isoformat(),
         activities=_activity_rows(data), firm_funnel=_funnel_rows(mine),
