@@ -21,6 +21,7 @@ from escalera.domain.programs import ActivityKind
 from escalera.services import accounts, program_cases
 from escalera.services.context import AppContext
 from escalera.store import programs as store
+from escalera.store.firms import get_firm
 from escalera.store.tables import UserRow
 from tests.web.conftest import ClientFor, TestClient, WebDemo
 
@@ -379,6 +380,8 @@ def test_program_through_the_api(web_app: FastAPI, api_client: Any, web_demo: We
     for row in rows:
         assert row["admitted"] == stored[row["firm_id"]].admitted
         assert len(row["reasons"]) == len(stored[row["firm_id"]].shortfalls)
+        with _ctx(web_app).transaction() as session:
+            assert row["name"] == get_firm(session, row["firm_id"]).name
     assert manager.get(f"{API}/PRG-WEB-API/decisions").json() == rows
     recorded = manager.post(f"{API}/PRG-WEB-API/activities", json={
         "kind": "best_practice_visit", "on": dt.date.today().isoformat(),

@@ -12,6 +12,7 @@ from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import Status
 from escalera.domain.evidence import ItemKind
 from escalera.domain.measures import Direction
+from escalera.domain.products import product_label
 from escalera.domain.programs import ActivityKind, Program, ProgramType, Shortfall
 from escalera.errors import N_
 from escalera.i18n import _, current_language, gettext
@@ -76,8 +77,11 @@ COVARIATE_LABELS = {
 
 
 def covariate_label(name: str) -> str:
-    """``state=Puebla`` -> ``región = Puebla``."""
+    """``state=Puebla`` -> ``región = Puebla``; ``first_product=jeans`` -> ``producto
+    principal = pantalones de mezclilla``."""
     column, sep, value = name.partition("=")
+    if column == "first_product":
+        value = product_label(value, current_language())
     return label(COVARIATE_LABELS, column) + (f" = {value}" if sep else "")
 
 

@@ -60,6 +60,7 @@ from escalera.domain.program_followup import (
 from escalera.domain.programs import FUNNEL, ActivityKind, Program, threshold_shortfalls
 from escalera.store import programs as store
 from escalera.store.evidence import firms_frame, observations_frame
+from escalera.store.firms import firm_names
 
 PRE_QUARTERS = 8  # quarters before the start that the panel reaches back
 MIN_FIRMS = 3  # participants observed before and after entry, and comparison firms observed
@@ -387,11 +388,13 @@ def decision_rows(catalog: Catalog, session: Session, program_id: str) -> list[d
     from escalera.reports.program_report import shortfall_text
 
     program = store.get_program(session, program_id)
-    return [{"firm_id": a.firm_id, "on": a.on.isoformat(), "admitted": a.admitted,
-             "level": a.level,
+    decided = store.admissions(session, program_id)
+    names = firm_names(session, [a.firm_id for a in decided])
+    return [{"firm_id": a.firm_id, "name": names.get(a.firm_id, ""), "on": a.on.isoformat(),
+             "admitted": a.admitted, "level": a.level,
              "reasons": [shortfall_text(catalog, s, program.admission.ladder)
                          for s in a.shortfalls]}
-            for a in store.admissions(session, program_id)]
+            for a in decided]
 
 
 def report(session: Session, catalog: Catalog, program_id: str, today: dt.date, *,

@@ -86,6 +86,17 @@ def row_ids(session: Session, public_ids: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def firm_names(session: Session, public_ids: Sequence[str]) -> dict[str, str]:
+    """The names of the firms named (those that exist), in chunks of 900 ids."""
+    items = sorted(set(public_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(items), 900):
+        chunk = items[start:start + 900]
+        found.update((pid, name) for pid, name in session.execute(
+            select(FirmRow.public_id, FirmRow.name).where(FirmRow.public_id.in_(chunk))))
+    return found
+
+
 def count_firms(session: Session) -> int:
     """How many firms are registered."""
     return session.scalar(select(func.count()).select_from(FirmRow)) or 0

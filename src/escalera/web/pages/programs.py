@@ -29,7 +29,7 @@ from escalera.domain.programs import (
     parse_standard,
     program_window,
 )
-from escalera.errors import N_, EscaleraError, NotFound
+from escalera.errors import N_, EscaleraError
 from escalera.i18n import _, current_language
 from escalera.reports.program_report import (
     ACTIVITY_LABELS,
@@ -45,7 +45,7 @@ from escalera.services import program_evaluation as evaluation
 from escalera.services import programs as svc
 from escalera.services.context import AppContext
 from escalera.store import programs as store
-from escalera.store.firms import get_firm
+from escalera.store.firms import firm_names
 from escalera.web.api.charts import Day
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.pages.assess import Form, check_csrf
@@ -180,16 +180,6 @@ def create_program(request: Request, who: PageWho, session: DB, ctx: Ctx,
 # --------------------------------------------------------------------------- one program
 
 
-def _firm_names(session: Session, firm_ids: set[str]) -> dict[str, str]:
-    names = {}
-    for firm_id in sorted(firm_ids):
-        try:
-            names[firm_id] = get_firm(session, firm_id).name
-        except NotFound:
-            names[firm_id] = firm_id
-    return names
-
-
 def _program_page(request: Request, session: Session, ctx: AppContext, who: Principal,
                   program_id: str, values: dict[str, str], errors: dict[str, str],
                   notice: str = "", status_code: int = 200) -> Response:
@@ -211,7 +201,7 @@ def _program_page(request: Request, session: Session, ctx: AppContext, who: Prin
         activities = sorted(store.activities(session, program_id),
                             key=lambda a: (a.on, str(a.kind)), reverse=True)
         participants = sorted(d["firm_id"] for d in decisions if d["admitted"])
-        names = _firm_names(session, {d["firm_id"] for d in decisions})
+        names = firm_names(session, [d["firm_id"] for d in decisions])
         data.update({
             "decisions": decisions, "names": names, "participants": participants,
             "activities": activities, "activity_label": lambda k: label(ACTIVITY_LABELS, k),
