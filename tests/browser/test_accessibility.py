@@ -40,9 +40,7 @@ PAGES = [
     ("import", "program_manager", "/import"),
     ("programs", "program_manager", "/programs"),
     ("program", "program_manager", "/programs/PRG-FERIA-EEUU"),
-    ("program-producer", "producer", "/programs/PRG-CONSULTORIA"),
     ("program-evaluation", "program_manager", "/programs/PRG-CONSULTORIA/evaluation"),
-    ("program-cases", "program_manager", "/programs/PRG-CONSULTORIA/cases"),
     ("not-found", "buyer", "/firms/F-NOPE-NOPE-0"),
 ]
 
