@@ -91,9 +91,13 @@ def level_label(catalog: Catalog, ladder: str, level: str) -> str:
 
 
 def _target(catalog: Catalog, program: Program) -> str:
+    """The target in a few words: its level, else its thresholds."""
     from escalera.store.programs import standard_to_json
 
-    return standard_text(catalog, standard_to_json(program.target))
+    target = program.target
+    if target.is_level and not target.thresholds:
+        return level_name(catalog, target.ladder, target.level)
+    return standard_text(catalog, standard_to_json(target))
 
 
 def _gained(value: int | None) -> str:
