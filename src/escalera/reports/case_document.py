@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from markupsafe import Markup, escape
@@ -46,6 +46,9 @@ from escalera.reports.program_report import (
     standard_text,
 )
 
+if TYPE_CHECKING:
+    from escalera.services.program_cases import Step
+
 
 @dataclass(frozen=True)
 class CaseData:
@@ -58,7 +61,7 @@ class CaseData:
     by_rule: bool  # the rule's own pick
     qualifies: bool  # meets the rule's conditions (a firm named by hand may not)
     firm: Firm
-    steps: list[Any]  # services.program_cases.Step, date order, the admission first
+    steps: list[Step]  # date order, the admission first
     activities: list[Activity]
     today: dt.date
     ladder: str
@@ -173,7 +176,7 @@ def _end_state(first: Status | None, last: Status | None) -> str:
     return _("no current evidence")
 
 
-def gap_rows(catalog: Catalog, steps: list[Any]) -> list[dict[str, Any]]:
+def gap_rows(catalog: Catalog, steps: list[Step]) -> list[dict[str, Any]]:
     """Each requirement of the target: value and verdict at each date, required, end state."""
     keys: dict[tuple[Any, str], None] = {}
     for step in steps:
@@ -184,14 +187,15 @@ def gap_rows(catalog: Catalog, steps: list[Any]) -> list[dict[str, Any]]:
         name, unit = item_label(catalog, kind, item)
         cells, first, last, required = [], None, None, None
         for step in steps:
-            r = next((x for x in step.requirements if (x.kind, x.item) == (kind, item)), None)
-            if r is None:
+            found = next((x for x in step.requirements if (x.kind, x.item) == (kind, item)),
+                         None)
+            if found is None:
                 cells.append({"value": "—", "mark": "", "status": ""})
                 continue
-            first = first or r.status
-            last, required = r.status, r
-            cells.append({"value": number(r.current) if r.current is not None else "",
-                          "mark": _mark(r.status), "status": str(r.status)})
+            first = first or found.status
+            last, required = found.status, found
+            cells.append({"value": number(found.current) if found.current is not None else "",
+                          "mark": _mark(found.status), "status": str(found.status)})
         sign = "≥" if required is None or required.direction is Direction.HIGHER else "≤"
         rows.append({"name": name, "unit": "" if f"({unit}" in name else unit, "cells": cells,
                      "required": f"{sign} {number(required.required if required else None)}",
@@ -323,7 +327,7 @@ def path_svg(catalog: Catalog, data: CaseData) -> Markup:
 MAX_GAP_COLUMNS = 5
 
 
-def gap_columns(steps: list[Any], keep: dt.date) -> list[int]:
+def gap_columns(steps: list[Step], keep: dt.date) -> list[int]:
     """Which dates the gap table shows (it must fit a printed page): all of them up to
     :data:`MAX_GAP_COLUMNS`; else the admission, ``keep`` (the date the rule read), the
     last, and the others spread evenly between them."""

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from escalera.domain.catalog_model import Catalog
-from escalera.domain.evaluation import LadderStatus, Status, evaluate_firm
+from escalera.domain.evaluation import FirmEvaluation, LadderStatus, Status, evaluate_firm
 from escalera.domain.evidence import Evidence, ItemKind, latest_evidence
 from escalera.domain.measures import Direction
 from escalera.domain.program_cases import (
@@ -62,7 +62,8 @@ class Step:
     requirements: tuple[Requirement, ...]
 
 
-def _requirements(program: Program, catalog: Catalog, evaluation: Any, evidence: Evidence,
+def _requirements(program: Program, catalog: Catalog, evaluation: FirmEvaluation,
+                  evidence: Evidence,
                   judged: Admission) -> tuple[Requirement, ...]:
     """Every requirement of the target standard with the evaluator's verdict that day."""
     found: dict[tuple[ItemKind, str], Requirement] = {}
@@ -92,7 +93,7 @@ def _requirements(program: Program, catalog: Catalog, evaluation: Any, evidence:
     return tuple(found.values())
 
 
-def _level(evaluation: Any, ladder: str) -> str:
+def _level(evaluation: FirmEvaluation, ladder: str) -> str:
     result = evaluation.ladder(ladder)
     return str(result.attained) if result.status is LadderStatus.ATTAINED else str(result.status)
 
