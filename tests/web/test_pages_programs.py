@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from escalera.domain.permissions import Action, can
 from escalera.domain.programs import ActivityKind
 from escalera.services import accounts, program_cases
+from escalera.services import program_evaluation as evaluation
 from escalera.services.context import AppContext
 from escalera.store import programs as store
 from escalera.store.firms import get_firm
@@ -424,3 +425,28 @@ def test_refused_activity_and_unknown_program_through_the_api(api_client: Any) -
     assert manager.get(f"{API}/PRG-NONE").status_code == 404
     assert manager.post(f"{API}/PRG-NONE/admissions", json={"firms": ["F-1"]}
                         ).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_dashboard_lists_program_follow_ups_to_managers(web_app: FastAPI,
+                                                        client_for: ClientFor,
+                                                        role: str) -> None:
+    page = client_for(role).get("/", headers=HTML).text
+    section = re.search(r'id="program-follow-ups">(.*?)</section>', page, re.S)
+    if role not in MANAGERS:
+        assert section is None
+        return
+    assert section
+    with _ctx(web_app).transaction() as session:
+        rows = evaluation.follow_up_summary(session, dt.date.today())
+        every = {p.id: len(evaluation.due_follow_ups(session, p.id, dt.date.today()))
+                 for p, _a, _r in store.list_programs(session)}
+    assert rows, "the demo programs leave follow-ups overdue"
+    assert {r["id"] for r in rows} == {pid for pid, n in every.items() if n}
+    shown = re.findall(r'href="/programs/([^"#]+)#follow-ups">.*?</th>\s*'
+                       r'<td class="num">(\d+)</td><td class="num">(\d+)</td>',
+                       section.group(1), re.S)
+    assert [(pid, int(o) + int(d)) for pid, o, d in shown] == [
+        (r["id"], every[r["id"]]) for r in rows]
+    assert [int(o) for _p, o, _d in shown] == sorted((int(o) for _p, o, _d in shown),
+                                                     reverse=True)

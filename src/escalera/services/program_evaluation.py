@@ -359,6 +359,23 @@ def due_follow_ups(session: Session, program_id: str, today: dt.date,
     return _follow_up_rows(program, admitted, dates, activities, today, rule)
 
 
+def follow_up_summary(session: Session, today: dt.date,
+                      rule: FollowUpRule = FollowUpRule()) -> list[dict[str, Any]]:
+    """Per program with follow-ups due or overdue on ``today``: how many of each and the
+    oldest overdue date (the dashboard's reminder that no evaluation goes missing
+    silently), most overdue first."""
+    rows = []
+    for program, _admitted, _refused in store.list_programs(session):
+        due = due_follow_ups(session, program.id, today, rule)
+        if not due:
+            continue
+        overdue = sorted(f["due_on"] for f in due if f["status"] == "overdue")
+        rows.append({"id": program.id, "name": program.name, "overdue": len(overdue),
+                     "due": len(due) - len(overdue),
+                     "oldest_overdue": overdue[0] if overdue else None})
+    return sorted(rows, key=lambda r: (-r["overdue"], r["oldest_overdue"] or "", r["id"]))
+
+
 def finite(value: Any) -> Any:
     """``value`` with every NaN or infinite number replaced by None, so the JSON is valid
     and a reader sees "no value" rather than a number that is not one."""

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from escalera.analytics.trends import standings_order
 from escalera.domain.catalog_model import Catalog
-from escalera.domain.permissions import Action, Role
+from escalera.domain.permissions import Action, Role, can
 from escalera.i18n import _, current_language
+from escalera.services import program_evaluation
 from escalera.web.api.charts import (
     follow_ups_for,
     group_label,
@@ -154,10 +155,12 @@ def dashboard(request: Request, who: PageWho, session: DB,
         charts[f"{ladder.id}|moves"] = (label, moves_chart(ladder.id, label))
     due = None if who.role is Role.BUYER else follow_ups_for(request.app, session, ctx,
                                                             who, on)
+    program_due = (program_evaluation.follow_up_summary(session, on)
+                   if can(who, Action.EVALUATE_PROGRAMS) else None)
     return render(request, "dashboard.html.j2", {
         "who": who, "stats": stats, "on": on, "catalog": catalog, "charts": charts,
         "tables": group_tables(catalog, stats),
         "headers": {ladder.id: [standing_label(catalog, ladder.id, s)
                                 for s in standings_order(catalog, ladder.id)]
                     for ladder in catalog.ladders},
-        "follow_ups": due})
+        "follow_ups": due, "program_follow_ups": program_due})
