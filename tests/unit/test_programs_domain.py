@@ -32,6 +32,7 @@ from escalera.domain.programs import (
     check_activity,
     check_program,
     judge_standard,
+    parse_standard,
 )
 from escalera.i18n import set_language
 from escalera.reports.program_report import shortfall_text
@@ -227,3 +228,30 @@ def test_share_reaching_the_target_time_and_transitions() -> None:
     assert transition_matrix([("tier_3", "tier_2"), ("tier_3", "tier_2"), ("tier_3", "tier_3"),
                               ("tier_3", "not_assessed")], order) == [
         [0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 2], [0, 0, 0, 0]]
+
+
+def test_parse_standard_reads_levels_and_thresholds(catalog: Catalog) -> None:
+    ladder = catalog.ladders[0]
+    practice = catalog.practices[0].id
+    metric = catalog.metrics[0].id
+    parsed = parse_standard(f"{ladder.id}:{ladder.levels[1].id}",
+                            [f"{metric}=12.5", f" {practice} = 2"], "target", catalog)
+    assert (parsed.ladder, parsed.level) == (ladder.id, ladder.levels[1].id)
+    assert parsed.thresholds == (Threshold(ItemKind.METRIC, metric, 12.5),
+                                 Threshold(ItemKind.PRACTICE, practice, 2.0))
+    assert parse_standard(None, [], "admission", catalog) == ProgramStandard()
+
+
+@pytest.mark.parametrize(("level", "thresholds", "field"), [
+    ("no_colon", [], "admission_level"),
+    (":level", [], "admission_level"),
+    (None, ["on_time_delivery_pct"], "admission_threshold"),
+    (None, ["on_time_delivery_pct=mucho"], "admission_threshold"),
+    (None, ["on_time_delivery_pct=nan"], "admission_threshold"),
+])
+def test_parse_standard_names_the_field_of_a_bad_entry(catalog: Catalog, level: str | None,
+                                                       thresholds: list[str],
+                                                       field: str) -> None:
+    with pytest.raises(ProgramError) as caught:
+        parse_standard(level, thresholds, "admission", catalog)
+    assert caught.value.params["field"] == field

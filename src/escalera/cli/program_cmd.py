@@ -12,15 +12,13 @@ from rich.table import Table
 
 from escalera.cli.common import app_context, console, json_option, parse_day
 from escalera.cli.common import print_json as emit
-from escalera.domain.evidence import ItemKind
 from escalera.domain.programs import (
     Activity,
     ActivityKind,
     Program,
     ProgramError,
-    ProgramStandard,
     ProgramType,
-    Threshold,
+    parse_standard,
 )
 from escalera.errors import N_
 from escalera.i18n import _
@@ -45,31 +43,6 @@ def _choice(value: str, kinds: type[ProgramType] | type[ActivityKind], field: st
     except ValueError:
         raise ProgramError(N_("{field}: {value!r} is not one of {choices}"), field=field,
                            value=value, choices=", ".join(k.value for k in kinds)) from None
-
-
-def parse_standard(level: str | None, thresholds: list[str], field: str, catalog: Any
-                   ) -> ProgramStandard:
-    """``LADDER:LEVEL`` and/or ``ITEM=VALUE`` thresholds (metric or practice ids)."""
-    ladder = level_id = None
-    if level:
-        ladder, sep, level_id = level.partition(":")
-        if not sep or not ladder or not level_id:
-            raise ProgramError(N_("{field}: expected LADDER:LEVEL, got {value!r}"),
-                               field=f"{field}_level", value=level)
-    found = []
-    practices = {p.id for p in catalog.practices}
-    for text in thresholds:
-        item, sep, value = text.partition("=")
-        try:
-            number_ = float(value)
-        except ValueError:
-            number_ = float("nan")
-        if not sep or number_ != number_:
-            raise ProgramError(N_("{field}: expected ITEM=VALUE, got {value!r}"),
-                               field=f"{field}_threshold", value=text)
-        kind = ItemKind.PRACTICE if item.strip() in practices else ItemKind.METRIC
-        found.append(Threshold(kind, item.strip(), number_))
-    return ProgramStandard(ladder=ladder, level=level_id, thresholds=tuple(found))
 
 
 def _print_decisions(context: Any, program_id: str, admissions: list[Any],

@@ -31,7 +31,7 @@ from escalera.domain.program_cases import (
 from escalera.domain.program_cases import pick_cases as pick_rule
 from escalera.domain.programs import Admission, Program, ProgramError, judge_standard
 from escalera.errors import N_
-from escalera.services.program_evaluation import _ladder_of as ladder_of
+from escalera.services.program_evaluation import ladder_of
 from escalera.store import programs as store
 from escalera.store.evidence import firm_observations
 from escalera.store.firms import get_firm

@@ -71,7 +71,7 @@ CALIPER = 1.0  # standard deviations of the level rank: about one level apart at
 NOT_ASSESSED, BELOW = str(LadderStatus.NOT_ASSESSED), str(LadderStatus.BELOW_FIRST_LEVEL)
 
 
-def _ladder_of(program: Program, catalog: Catalog) -> str:
+def ladder_of(program: Program, catalog: Catalog) -> str:
     for standard in (program.target, program.admission):
         if standard.ladder:
             return standard.ladder
@@ -252,7 +252,7 @@ def _effects(panel: pl.DataFrame, metrics: Sequence[str], replications: int
 def _outcomes(program: Program, catalog: Catalog, registry: pl.DataFrame,
               observations: pl.DataFrame, admitted: dict[str, dt.date], today: dt.date,
               stale: int) -> dict[str, Any]:
-    ladder = _ladder_of(program, catalog)
+    ladder = ladder_of(program, catalog)
     order = [NOT_ASSESSED, BELOW, *(lv.id for lv in catalog.ladder(ladder).levels)]
     firms = registry.filter(pl.col(FIRM_ID).is_in(list(admitted)))
     end = min(program.target_date, today)
@@ -299,7 +299,7 @@ def evaluate(session: Session, catalog: Catalog, program_id: str, today: dt.date
         "admitted": len(admitted), "refused": len(decisions) - len(admitted),
     }
     group = cohort_comparison(catalog, registry, observations, admitted,
-                              _ladder_of(program, catalog), stale_after_days)
+                              ladder_of(program, catalog), stale_after_days)
     result["comparison"] = {
         "controls": len(group["controls"]), "unmatched": group["unmatched"],
         "rules": group["pairs"].group_by("rule").len().sort("rule").rows(),
