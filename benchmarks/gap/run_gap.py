@@ -1,4 +1,4 @@
-"""Solve OR-Library GAP files with the MIP and print the greedy baseline beside it.
+"""Solve OR-Library GAP files (Lagrangian stage, then MIP) and print the greedy baseline.
 
 Each problem goes through ``read_gap`` and ``solve_gap``, the functions behind
 ``escalera match gap``; the greedy heuristic's objective and time are measured in the same
@@ -40,7 +40,8 @@ def line(name: str, problem: int, m: int, n: int, result: GapResult, maximize: b
                  else result.greedy_objective - result.bound)
         greedy_gap = worse / max(abs(result.greedy_objective), 1e-9)
     return (f"gap_bench file={name} problem={problem} m={m} n={n} status={result.status} "
-            f"mip_obj={result.objective} bound={result.bound} gap={_pct(result.gap)} "
+            f"mip_obj={result.objective} bound={result.bound} "
+            f"lagr_bound={result.lagrangian_bound} gap={_pct(result.gap)} "
             f"mip_s={result.seconds:.2f} greedy_obj={result.greedy_objective} "
             f"greedy_gap={_pct(greedy_gap)} greedy_s={result.greedy_seconds:.3f}")
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.test_solve_gap import random_instance
 
-from escalera.solve.gap import GapInstance, gap_model
+from escalera.solve.gap import GapInstance, gap_model, solve_gap
 from escalera.solve.gap_instances import generate_gap
 from escalera.solve.gap_lagrange import (
     knapsack_cuts,
@@ -113,3 +113,17 @@ def test_bad_shapes_are_refused() -> None:
         knapsacks(np.zeros((2, 3)), np.zeros((2, 2), dtype=np.int64), np.zeros(2, np.int64))
     with pytest.raises(ValueError, match="negative"):
         knapsacks(np.zeros((1, 2)), np.array([[1, -1]]), np.array([3]))
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_solve_gap_reports_the_better_bound(maximize: bool) -> None:
+    instance = generate_gap("D", 5, 30, seed=4)
+    result = solve_gap(instance, time_limit=3, maximize=maximize)
+    assert result.assignment is not None and instance.is_feasible(result.assignment)
+    assert result.objective == instance.objective(result.assignment)
+    lagrangian, bound = result.lagrangian_bound, result.bound
+    assert lagrangian is not None and bound is not None
+    if maximize:  # profits: the bounds lie above the objective
+        assert lagrangian >= bound >= result.objective
+    else:
+        assert lagrangian <= bound <= result.objective

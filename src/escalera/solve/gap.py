@@ -107,7 +107,7 @@ class GapResult:
     """A solved GAP: the MIP figures and the greedy baseline measured in the same call.
 
     ``seconds`` is the wall time of the whole call (greedy included); ``greedy_seconds`` the
-    greedy's share of it.
+    greedy's share of it; ``bound`` is the best of ``lagrangian_bound`` and the MIP's.
     """
 
     status: MipStatus
@@ -118,13 +118,15 @@ class GapResult:
     assignment: Assignment | None
     greedy_objective: float | None
     greedy_seconds: float
+    lagrangian_bound: float | None = None  # the Lagrangian stage's own bound, if it ran
 
     def as_dict(self) -> dict[str, object]:
         """The figures for JSON output (no assignment)."""
         return {"objective": self.objective, "bound": self.bound, "gap": self.gap,
                 "seconds": round(self.seconds, 3), "status": self.status.value,
                 "greedy_objective": self.greedy_objective,
-                "greedy_seconds": round(self.greedy_seconds, 3)}
+                "greedy_seconds": round(self.greedy_seconds, 3),
+                "lagrangian_bound": self.lagrangian_bound}
 
 
 def gap_model(instance: GapInstance, *, maximize: bool = False) -> LinearModel:
@@ -216,9 +218,10 @@ def solve_gap(instance: GapInstance, *, time_limit: float = 60.0, maximize: bool
     if status == MipStatus.OPTIMAL:
         shown_bound, gap = objective, 0.0
     seconds = time.perf_counter() - started  # the whole call
+    lagrangian = None if stage is None or not math.isfinite(stage.bound) else sign * stage.bound
     return GapResult(status, objective, shown_bound, gap, seconds, assignment,
                      None if greedy is None else oriented.objective(greedy) * sign,
-                     greedy_seconds)
+                     greedy_seconds, lagrangian)
 
 
 def _finish(instance: GapInstance, model: LinearModel, best: Assignment | None, low: float,
