@@ -75,6 +75,14 @@ def _error(exc: EscaleraError, fields: set[str], prefix: str = "") -> dict[str, 
     return {f"{prefix}{named}": rest if sep and " " not in head else text}
 
 
+def _day(values: dict[str, str], name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(values.get(name, ""))
+    except ValueError:
+        raise ProgramError(N_("{field}: expected a date as YYYY-MM-DD, got {value!r}"),
+                           field=name, value=values.get(name, "")) from None
+
+
 def _values(form: Any) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items() if isinstance(v, str)}
 
@@ -130,11 +138,7 @@ def _read_program(values: dict[str, str], catalog: Catalog) -> Program:
     """The program the form describes; a ProgramError names the field at fault."""
     dates: dict[str, dt.date] = {}
     for name in ("starts_on", "ends_on", "target_date"):
-        try:
-            dates[name] = dt.date.fromisoformat(values.get(name, ""))
-        except ValueError:
-            raise ProgramError(N_("{field}: expected a date as YYYY-MM-DD, got {value!r}"),
-                               field=name, value=values.get(name, "")) from None
+        dates[name] = _day(values, name)
     try:
         budget = float(values.get("budget", "").replace(",", "") or "0")
     except ValueError:
@@ -254,11 +258,7 @@ def admit_firms(request: Request, program_id: ProgramId, who: PageWho, session: 
         if len(firms) > MAX_FIRMS_PER_ADMISSION:
             raise ProgramError(N_("firm: at most {most} firms at a time"),
                                most=MAX_FIRMS_PER_ADMISSION)
-        try:
-            on = dt.date.fromisoformat(values.get("on", ""))
-        except ValueError:
-            raise ProgramError(N_("{field}: expected a date as YYYY-MM-DD, got {value!r}"),
-                               field="on", value=values.get("on", "")) from None
+        on = _day(values, "on")
         with session.begin_nested():
             decisions = svc.admit(session, ctx.catalog, program_id, firms, on,
                                   ctx.settings.stale_after_days)
@@ -282,11 +282,7 @@ def _read_activity(values: dict[str, str]) -> Activity:
         raise ProgramError(N_("{field}: {value!r} is not one of {choices}"), field="kind",
                            value=values.get("kind", ""),
                            choices=", ".join(k.value for k in ActivityKind)) from None
-    try:
-        on = dt.date.fromisoformat(values.get("on", ""))
-    except ValueError:
-        raise ProgramError(N_("{field}: expected a date as YYYY-MM-DD, got {value!r}"),
-                           field="on", value=values.get("on", "")) from None
+    on = _day(values, "on")
     numbers: dict[str, Any] = {}
     for name, kind_of in (("amount", float), ("units", int)):
         text = values.get(name, "").replace(",", "")
