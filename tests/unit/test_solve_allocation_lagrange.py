@@ -13,7 +13,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from tests.unit.test_solve_allocation_brute import brute_force, tiny
 
-from escalera.solve import allocation, allocation_lagrange
+from escalera.solve import allocation, allocation_lagrange, allocation_search
 from escalera.solve.allocation import (
     AllocationProblem,
     OrderSpec,
@@ -23,6 +23,7 @@ from escalera.solve.allocation import (
     greedy_allocate,
     objective_value,
 )
+from escalera.solve.allocation_hull import hull_relaxation, solve_hull
 from escalera.solve.allocation_lagrange import (
     certified_bound,
     compact_relaxation,
@@ -30,7 +31,6 @@ from escalera.solve.allocation_lagrange import (
     order_bound,
     relax,
 )
-from escalera.solve.allocation_hull import hull_relaxation, solve_hull
 from escalera.solve.allocation_problem import prepare
 from escalera.solve.mip import relative_gap
 
@@ -146,6 +146,21 @@ def test_every_bound_is_at_least_the_proven_mip_optimum(seed: int) -> None:
     result = allocate(problem, time_limit=10, method="lagrangian")
     assert result.objective <= exact.objective + SLACK * max(1.0, abs(exact.objective))
     assert_keeps_the_contract(problem)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_neighbourhoods_of_a_few_orders_keep_every_rule(seed: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With neighbourhoods smaller than the problem, every other order is held to its
+    producers while the freed ones are dived on again: still feasible, never worse."""
+    monkeypatch.setattr(allocation_search, "_NEIGHBOURS", 3)
+    monkeypatch.setattr(allocation_search, "_STALL", 6)
+    problem = small_problem(seed, n_orders=16)
+    assert_keeps_the_contract(problem)
+    exact = allocate(problem, time_limit=20, method="mip")
+    result = allocate(problem, time_limit=2, method="lagrangian")
+    assert result.objective <= exact.objective + SLACK * max(1.0, abs(exact.objective))
+    assert result.bound >= exact.bound - SLACK * max(1.0, abs(exact.bound))
 
 
 def test_the_bound_is_tight_where_capacity_does_not_bind() -> None:

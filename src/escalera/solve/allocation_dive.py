@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from numpy.typing import NDArray
 
 from escalera.solve.allocation_hull import Hull
 from escalera.solve.allocation_problem import DIRECT, Prepared
@@ -66,19 +67,20 @@ COARSE = (0.95, 0.8, 0.5, 0.0)
 
 
 def _restart(prep: Prepared, hull: Hull, highs: highspy.Highs, scaling: int,
-             floor: float) -> FloatArray | None:
-    """Open every units column of ``highs`` (the hull LP) again with its own costs and
-    re-solve from the last basis; then ``scaling`` rounds of slope scaling: each column
-    in use is charged the per-pair term over the units it carries (at least ``floor`` of
-    its bound) instead of over its bound, and the LP re-solved — the cost a working pair
-    really has, so that the LP gathers each order's units on fewer producers. The units
-    columns' values, or None if an LP stopped without an optimum."""
+             floor: float, open_: NDArray[np.bool_]) -> FloatArray | None:
+    """Open the units columns of ``highs`` (the hull LP) marked in ``open_`` again (the
+    others closed) with their own costs and re-solve from the last basis; then
+    ``scaling`` rounds of slope scaling: each column in use is charged the per-pair term
+    over the units it carries (at least ``floor`` of its bound) instead of over its bound,
+    and the LP re-solved — the cost a working pair really has, so that the LP gathers each
+    order's units on fewer producers. The units columns' values, or None if an LP stopped
+    without an optimum."""
     m = hull.col_row.size
     cols = np.arange(m, dtype=np.int32)
     upper = prep.upper[hull.col_row].astype(np.float64)
     value = prep.value[hull.col_row]
     per_pair = prep.scale.per_pair
-    highs.changeColsBounds(m, cols, np.zeros(m), upper)
+    highs.changeColsBounds(m, cols, np.zeros(m), np.where(open_, upper, 0.0))
     highs.changeColsCost(m, cols, value - per_pair / np.maximum(upper, 1.0))
     columns: FloatArray | None = None
     for k in range(scaling + 1):
@@ -95,22 +97,31 @@ def _restart(prep: Prepared, hull: Hull, highs: highspy.Highs, scaling: int,
 
 def hull_dive(prep: Prepared, hull: Hull, highs: highspy.Highs,
               thresholds: tuple[float, ...] = FINE, scaling: int = 3, floor: float = 0.05,
-              time_limit: float = 10.0) -> Dive | None:
+              time_limit: float = 10.0,
+              fixed: dict[int, tuple[IntArray, str, IntArray]] | None = None) -> Dive | None:
     """Dive with ``highs``, a solver holding the hull LP (its bounds and costs are changed
     and left changed), after ``scaling`` rounds of slope scaling (``_restart``). See the
-    module docstring. None when the first LP stops without an optimum."""
+    module docstring. Orders in ``fixed`` (rows, channel, units columns) are settled from
+    the start, only those columns open. None when the first LP stops without an optimum."""
     started = time.perf_counter()
     orders = prep.problem.orders
     m = hull.col_row.size
-    start = _restart(prep, hull, highs, scaling, floor)
+    col_order = prep.order[hull.col_row]
+    open_ = np.ones(m, dtype=bool)
+    settled: dict[int, tuple[IntArray, str]] = {}
+    if fixed:
+        held = np.zeros(len(orders), dtype=bool)
+        held[list(fixed)] = True
+        open_[held[col_order]] = False
+        for o, (rows, label, kept) in fixed.items():
+            open_[kept] = True
+            settled[o] = (rows, label)
+    start = _restart(prep, hull, highs, scaling, floor, open_)
     if start is None:
         return None
     columns = start
-    col_order = prep.order[hull.col_row]
     by_order = np.argsort(col_order, kind="stable")
     starts = np.searchsorted(col_order[by_order], np.arange(len(orders) + 1))
-    open_ = np.ones(m, dtype=bool)
-    settled: dict[int, tuple[IntArray, str]] = {}
     for i, threshold in enumerate(thresholds):
         last = i == len(thresholds) - 1 or time.perf_counter() - started > time_limit
         closing: list[IntArray] = []
