@@ -23,6 +23,7 @@ from escalera.solve.allocation import (
     greedy_allocate,
     objective_value,
 )
+from escalera.solve.allocation_cuts import cut_bound
 from escalera.solve.allocation_hull import hull_relaxation, solve_hull
 from escalera.solve.allocation_lagrange import (
     certified_bound,
@@ -102,7 +103,10 @@ def bounds(problem: AllocationProblem, rng: np.random.Generator) -> list[float]:
     assert tight == pytest.approx(solution.value, rel=1e-6, abs=1e-6)
     # The hull LP restricts the compact one: never above it.
     assert tight <= relaxation.value + 1e-7 * max(1.0, abs(relaxation.value))
-    found += [tight, order_bound(prep, hull, solution.prices),
+    cut = cut_bound(prep, hull, time_limit=10, rounds=3)
+    assert cut is not None
+    assert cut <= tight + 1e-7 * max(1.0, abs(tight))
+    found += [cut, tight, order_bound(prep, hull, solution.prices),
               certified_bound(hull.model, rng.exponential(0.05, hull.model.num_rows)),
               improve_prices(prep, hull, solution.prices, 0.0, iterations=8)[0]]
     return found

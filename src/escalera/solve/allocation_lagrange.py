@@ -56,6 +56,7 @@ import numpy as np
 import polars as pl
 
 from escalera.solve.allocation_check import check
+from escalera.solve.allocation_cuts import cut_bound
 from escalera.solve.allocation_greedy import Pick, assignments_frame
 from escalera.solve.allocation_hull import (
     Hull,
@@ -82,7 +83,7 @@ from escalera.solve.mip import (
 )
 
 _TIE = 1e-9
-_PRICE_SECONDS = 3.0  # most time spent improving the capacity prices
+_CUT_SECONDS = 3.0  # most time spent on the bound with flow cover cuts
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,8 @@ def allocate_large(prep: Prepared, picks: list[Pick], greedy: pl.DataFrame,
     if solution is not None:
         bound = min(bound, certified_bound(hull.model, solution.duals),
                     order_bound(prep, hull, solution.prices))
+        tighter = cut_bound(prep, hull, min(_CUT_SECONDS, 0.2 * _left(started, time_limit)))
+        bound = bound if tighter is None else min(bound, tighter)
         found = assignments_frame(prep, _search(prep, hull, highs, solution.units, started,
                                                 time_limit))
         found_objective = objective_value(problem, found)
