@@ -51,15 +51,17 @@ allocation ``check`` rejects (numerical trouble): then it returns the greedy's a
 simple one. So ``allocate`` is never worse than the greedy.
 
 **At scale** (``method``): ``allocate`` picks the MIP above for up to ``LARGE_ROWS``
-eligible candidate rows and, above that, the path in ``solve.allocation_lagrange``: the LP
-relaxation in a compact form (the works variables substituted out; about a second where the
-MIP's root LP took 25 s at 2,000 orders x 5,000 producers), an upper bound from prices — the
-least of the LP's certified dual bound and a Lagrangian relaxation of the capacity rows that
-keeps each order's one-supplier rule whole — and an allocation found by diving on that LP
-(choices fixed order by order, whole units by rounding down, the greedy's rules on what is
-left, then local moves). ``method="mip"`` or ``"lagrangian"`` forces one. Both keep the
-contract: never worse than the greedy, ``optimal`` only when proven, ``source`` says
-``mip``, ``lagrangian`` or ``greedy``.
+eligible candidate rows and, above that, the path in ``solve.allocation_lagrange``: an LP
+relaxation without the works variables in which each order that cannot be split has its own
+units columns per supplier (``allocation_hull``; well under a second where the MIP's root
+LP took 25 s at 2,000 orders x 5,000 producers), an upper bound certified from its prices
+and made tighter by flow cover cuts on the capacity rows (``allocation_cuts``), and an
+allocation found by diving on that LP (choices fixed order by order, whole units by
+rounding down, the greedy's rules on what is left, local moves), then by a large
+neighbourhood search that frees orders sharing producers and dives on them again
+(``allocation_dive``, ``allocation_search``). ``method="mip"`` or ``"lagrangian"`` forces
+one. Both keep the contract: never worse than the greedy, ``optimal`` only when proven,
+``source`` says ``mip``, ``lagrangian`` or ``greedy``.
 
 Formulation choice, measured (benchmarks/allocation.py, 2,000 orders x 5,000 producers, this
 project's 2-CPU machine): one ``x, y`` per (order, producer, channel) made the root LP take
