@@ -41,7 +41,7 @@ GRID = 1024.0  # multipliers are multiples of 1 / GRID: exact in binary
 STALE = 15  # steps without a better bound before the step size halves
 AGILITY = 2.0  # first step-size factor (Polyak's rule)
 CUTS, CUT_STRIDE = 10, 5  # multiplier vectors kept for the MIP: every 5th of the best 50
-MAX_TABLE = 20_000_000  # cells of the dynamic programme's tables beyond which we do not try
+MAX_TABLE = 5_000_000  # cells per DP table (8 bytes each) beyond which the stage is skipped
 
 
 def applicable(instance: GapInstance) -> bool:
