@@ -32,7 +32,9 @@ def test_json_summary_and_level_distribution(url: str) -> None:
     assert data["reference_date"] == ON and data["seed"] == 42
     tiers = data["ladders"]["buyer_tiers"]
     assert set(tiers["levels"]) == {"tier_3", "tier_2", "tier_1"}
-    assert data["producers"] + data["excluded_non_producers"] == 200
+    furniture = data["programs"]["furniture_firms"]  # the consultant program's cluster
+    assert furniture > 0
+    assert data["producers"] + data["excluded_non_producers"] == 200 + furniture
     assert data["certificates"]["valid"] > 0 and "expired" in data["certificates"]
     assert set(data["workflow"]) >= {"disputes_open", "in_progress", "screenings"}
     assert sum(tiers["levels"].values()) + tiers["below_first_level"] + tiers[
@@ -49,7 +51,8 @@ def test_refuses_a_database_with_firms_unless_reset(url: str) -> None:
                            capture_output=True, text=True, env={**os.environ,
                            "ESCALERA_DATABASE_URL": url}, check=False, timeout=120)
     assert again.returncode == 1
-    assert "--reset" in again.stderr and "100 firms" in again.stderr
+    registered = 100 + json.loads(first.stdout)["programs"]["furniture_firms"]
+    assert "--reset" in again.stderr and f"{registered} firms" in again.stderr
     assert "Traceback" not in again.stderr
     reset = runner.invoke(app, ["demo", "--firms", "120", "--no-serve", "--reset", "--json",
                                 "--seed", "3", "--on", ON])

@@ -36,6 +36,7 @@ from escalera.presentation import item_label
 from escalera.reports.program_report import ACTIVITY_LABELS, label
 from escalera.services import program_cases
 from escalera.services.demo import seed_demo
+from escalera.store.firms import get_firm
 
 STALE = 730
 
@@ -169,6 +170,8 @@ def test_the_demo_programs_yield_their_cases(session: Session, catalog: Catalog)
     consultancy = program_cases.pick_cases(session, catalog, "PRG-CONSULTORIA", reference,
                                            stale_after_days=STALE)
     assert consultancy["success"] is not None
+    success = get_firm(session, consultancy["success"]["firm_id"])  # one of the cluster's
+    assert (success.state, success.products) == ("Michoacán", ("wood_furniture",))
     for pid in ("PRG-FERIA-EEUU", "PRG-FERIA-LATAM", "PRG-CONSULTORIA", "PRG-CREDITO"):
         picks = program_cases.pick_cases(session, catalog, pid, reference,
                                          stale_after_days=STALE)

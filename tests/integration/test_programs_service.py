@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
+import polars as pl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,11 +26,13 @@ from tests.program_registry import (
 from escalera.demo.programs import IDS as DEMO_IDS
 from escalera.demo.programs import seed_programs
 from escalera.domain.catalog_model import Catalog
-from escalera.domain.evaluation import Status
+from escalera.domain.evaluation import DEFAULT_STALE_AFTER_DAYS, Status
 from escalera.domain.programs import Activity, ActivityKind, ProgramError
 from escalera.i18n import set_language
 from escalera.services import program_evaluation, programs
 from escalera.services.demo import seed_demo
+from escalera.store import programs as program_store
+from escalera.store.evidence import firms_frame, observations_frame
 from escalera.store.tables import ProgramActivityRow, ProgramParticipantRow, ProgramRow
 
 TODAY = dt.date(2026, 11, 1)
@@ -155,7 +159,7 @@ def test_the_demo_programs_read_as_the_study_tells_them(session: Session,
     assert set(listed) == set(DEMO_IDS)
     first, lower, start = reference - dt.timedelta(days=3 * 365), reference, "starts_on"
     assert all(first < dt.date.fromisoformat(p[start]) < lower for p in listed.values())
-    assert "muebles" in listed["PRG-CONSULTORIA"]["description"]  # garments, and it says so
+    assert "Ciudad Hidalgo" in listed["PRG-CONSULTORIA"]["name"]  # the study's furniture case
     results = {pid: program_evaluation.evaluate(session, catalog, pid, reference,
                                                 replications=49) for pid in DEMO_IDS}
     for result in results.values():
@@ -169,6 +173,9 @@ def test_the_demo_programs_read_as_the_study_tells_them(session: Session,
         return next(e for e in results[pid]["effects"] if e["metric"] == "on_time_delivery_pct")
 
     assert otd("PRG-CONSULTORIA")["ci_low"] > 0  # a modest effect
+    assert 0 < otd("PRG-CONSULTORIA")["estimate"] < 10
+    _consultant_program_serves_the_furniture_cluster(session, catalog, reference, summary,
+                                                     results)
     assert abs(otd("PRG-FERIA-EEUU")["estimate"]) < 1.5  # little
     assert results["PRG-CREDITO"]["activities"]["credit_disbursement"]["amount"] > 0
     # the first fair's open leads were never followed up: overdue
@@ -178,3 +185,31 @@ def test_the_demo_programs_read_as_the_study_tells_them(session: Session,
                                          evaluation=results[pid])
         assert "Qué es el programa" in html and "Qué datos faltan" in html
         assert ("Efecto mínimo detectable" in html) == bool(results[pid]["effects"])
+
+
+def _consultant_program_serves_the_furniture_cluster(
+        session: Session, catalog: Catalog, reference: dt.date, summary: dict[str, int],
+        results: dict[str, dict[str, Any]]) -> None:
+    """The consultant program's applicants and comparison firms are the furniture makers of
+    Ciudad Hidalgo, Michoacán; the garment programs never take them."""
+    registry = firms_frame(session)
+    furniture = registry.filter(pl.col("products").list.contains("wood_furniture"))
+    assert furniture.height == summary["furniture_firms"] >= 30
+    assert set(furniture["state"]) == {"Michoacán"}
+    assert furniture["products"].to_list() == [["wood_furniture"]] * furniture.height
+    assert furniture["employees"].max() <= 50  # micro and small shops
+    makers = set(furniture["firm_id"])
+    decided = program_store.admissions(session, "PRG-CONSULTORIA")
+    admitted = {a.firm_id: a.on for a in decided if a.admitted}
+    assert {a.firm_id for a in decided} <= makers
+    assert len(admitted) < len(decided)  # some applied below the admission level: refused
+    assert all(a.shortfalls for a in decided if not a.admitted)
+    assert len(decided) < furniture.height  # part of the cluster stays out of the program
+    group = program_evaluation.cohort_comparison(
+        catalog, registry, observations_frame(session, until=reference), admitted,
+        "buyer_tiers", DEFAULT_STALE_AFTER_DAYS)
+    assert len(group["controls"]) >= 3
+    assert set(group["controls"]) <= makers - set(admitted)
+    assert results["PRG-CONSULTORIA"]["comparison"]["controls"] == len(group["controls"])
+    for pid in ("PRG-FERIA-EEUU", "PRG-FERIA-LATAM", "PRG-CREDITO"):
+        assert not {a.firm_id for a in program_store.admissions(session, pid)} & makers

@@ -5,6 +5,7 @@ Runs over the seeded demo of ``tests/web/conftest.py`` (SQLite or PostgreSQL).""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from itertools import pairwise
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from escalera.config import Settings
+from escalera.demo.furniture import PRODUCT
 from escalera.domain.firms import PRODUCER_ROLES, Firm
 from escalera.domain.firms import Role as FirmRole
 from escalera.domain.ids import firm_id_from_int
@@ -23,8 +25,10 @@ from escalera.store.evidence import firms_frame
 from escalera.store.firms import insert_firms
 from escalera.web.api.charts import remembered
 from escalera.web.app import create_app
-from tests.web.conftest import ClientFor, TestClient, WebDemo, csrf_of
+from escalera.web.pages.firms import PAGE_SIZE
+from tests.web.conftest import DEMO_FIRMS, ClientFor, TestClient, WebDemo, csrf_of
 
+FURNITURE = PRODUCT.id  # the consultant program's cluster makes wood furniture
 ROLES = ("admin", "program_manager", "assessor", "producer", "buyer")
 WITH_RAW = ("admin", "program_manager", "assessor", "producer")  # on the demo producer's firm
 WITHOUT_RAW = ("buyer", "assessor_other", "producer_other")
@@ -181,6 +185,19 @@ def test_levels_chart_data_leaves_out_small_groups(client_for: ClientFor,
         assert body["suppressed"][by] == {"groups": len(hidden), "firms": sum(hidden)}
 
 
+def test_the_furniture_cluster_is_a_group_of_its_own_with_its_name(
+        client_for: ClientFor, web_app: FastAPI) -> None:
+    furniture = _furniture_makers(web_app)
+    for lang, name in (("en", "Wood furniture"), ("es", "Muebles de madera")):
+        rows = client_for("buyer").get(f"/api/v1/charts/levels?lang={lang}").json()["rows"]
+        shown = {(r["group"], r["group_label"], r["group_firms"]) for r in rows
+                 if r["by"] == "product"}
+        assert (FURNITURE, name, furniture) in shown
+        assert ("Michoacán", "Michoacán", furniture) in {
+            (r["group"], r["group_label"], r["group_firms"]) for r in rows
+            if r["by"] == "region"}
+
+
 def test_levels_chart_data_follows_the_minimum_group_size(web_app: FastAPI,
                                                           web_settings: Settings,
                                                           client_for: ClientFor) -> None:
@@ -297,13 +314,23 @@ def _found(html: str) -> int:
     return int(match.group(1))
 
 
-def test_firm_list_filters_and_pages(client_for: ClientFor) -> None:
+def _furniture_makers(web_app: FastAPI) -> int:
+    """The demo's furniture cluster (seeded with the consultant program), counted."""
+    with web_app.state.context.transaction() as session:
+        return firms_frame(session).filter(
+            pl.col("products").list.contains(FURNITURE)).height
+
+
+def test_firm_list_filters_and_pages(client_for: ClientFor, web_app: FastAPI) -> None:
     client = client_for("buyer")
     first = client.get("/firms?lang=en").text
     total = _found(first)
-    assert total == 300 and "page 1 of 6" in first
+    furniture = _furniture_makers(web_app)
+    assert furniture > 0  # the garment network plus the consultant program's cluster
+    assert total == DEMO_FIRMS + furniture
+    assert f"page 1 of {math.ceil(total / PAGE_SIZE)}" in first
     second = client.get("/firms?page=2&lang=en").text
-    assert "page 2 of 6" in second and 'rel="prev"' in second
+    assert f"page 2 of {math.ceil(total / PAGE_SIZE)}" in second and 'rel="prev"' in second
     puebla = client.get("/firms?state=Puebla&product=jeans&lang=en").text
     assert 0 < _found(puebla) < total
     partial = client.get("/firms?q=zzzz-none&lang=en", headers={"HX-Request": "true"})

@@ -4,18 +4,20 @@ manager meets admission, follow-up and evaluation on believable data:
 * two matchmaking fairs — the first aimed at large U.S. department stores (the 1994
   Bancomext fair), the second at Latin American buyers (the 1995 one) — whose funnels
   narrow from meetings to a few orders;
-* a consultant program in one garment cluster (the study's consultant worked for furniture
-  makers in Ciudad Hidalgo, Michoacán; the demo network has no furniture producers, so the
-  program serves garment workshops and says so);
+* a consultant program in a furniture cluster, as in the study: the furniture makers of
+  Ciudad Hidalgo, Michoacán (:mod:`escalera.demo.furniture` registers them), about half of
+  whom apply; the others are the firms the evaluation compares them with;
 * a credit pilot for the producers that won orders from a Colombian department store at the
   second fair.
 
-Dates sit inside the demo's three-year window before the reference date. The programs'
-evaluators visit participants and firms like them every quarter (three ladder metrics); the
-values follow each firm's latest demo assessment with a common trend and noise, and the
-program's effect is added after entry: a modest one for the consultant program and the
-credit pilot, little for the first fair. Everything goes through the program services (the
-evaluator admits or refuses). Deterministic for a seed; runs in the caller's transaction.
+Dates sit inside the demo's three-year window before the reference date. The fairs and the
+credit pilot draw on the garment producers, the consultant program on the furniture makers
+only. The programs' evaluators visit participants and firms like them every quarter (three
+ladder metrics); the values follow each firm's latest demo assessment with a common trend
+and noise, and the program's effect is added after entry: a modest one for the consultant
+program and the credit pilot, little for the first fair. Everything goes through the program
+services (the evaluator admits or refuses). Deterministic for a seed; runs in the caller's
+transaction.
 """
 
 from __future__ import annotations
@@ -34,10 +36,10 @@ from escalera.analytics.bulk_evaluation import (
     latest_evidence_frame,
     level_column,
 )
+from escalera.demo.furniture import TOWN, seed_furniture_cluster
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.firms import PRODUCER_ROLES
-from escalera.domain.products import product_label
 from escalera.domain.programs import (
     Activity,
     ActivityKind,
@@ -86,7 +88,7 @@ class _Plan:
     considered: set[str] = field(default_factory=set)
 
 
-def _programs(r: dt.date, cluster: str) -> list[tuple[Program, Effect]]:
+def _programs(r: dt.date) -> list[tuple[Program, Effect]]:
     def day(days_before: int) -> dt.date:
         return r - dt.timedelta(days=days_before)
 
@@ -119,20 +121,21 @@ def _programs(r: dt.date, cluster: str) -> list[tuple[Program, Effect]]:
                 "compradores latinoamericanos, con gustos e ingresos más cercanos, sí.")),
          Effect(1.5, 0.05, 0.5)),
         (Program(
-            id=IDS[2], name=f"Consultoría para el clúster de confección ({cluster})",
-            type=ProgramType.CONSULTANT_PROGRAM, sponsor="Gobierno del estado y la cámara "
-            "de la industria del vestido", starts_on=day(720), ends_on=day(420),
-            target_date=day(150), budget=2_400_000, admission=tier,
+            id=IDS[2], name=f"Consultoría para el clúster mueblero de {TOWN} (Michoacán)",
+            type=ProgramType.CONSULTANT_PROGRAM, sponsor="Gobierno del estado de Michoacán y "
+            f"la asociación de fabricantes de muebles de {TOWN}", starts_on=day(720),
+            ends_on=day(420), target_date=day(150), budget=2_400_000, admission=tier,
             target=ProgramStandard("buyer_tiers", "tier_2"),
             entry_segment="domestic_discount_chains",
             target_segment="latin_american_dept_stores",
             description=(
-                "Modelado sobre la consultoría que contrató una asociación de fabricantes "
-                "de muebles de Ciudad Hidalgo, Michoacán. La red de demostración no tiene "
-                "fabricantes de muebles, así que este programa atiende a talleres de "
-                "confección de un mismo clúster. Lección del estudio: antes de las sesiones, "
-                "visitas a plantas de mejores prácticas, para que aprendan los principios "
-                "y no sólo las recetas.")),
+                "Modelado sobre la consultoría que contrató la asociación de fabricantes de "
+                f"muebles de {TOWN}, Michoacán, para mejorar la calidad y la eficiencia de "
+                "sus talleres. En el estudio los dueños cambiaron sus prácticas, pero las "
+                "aprendieron de memoria: un taller rediseñó su flujo y tenía los pasillos "
+                "llenos de trabajo en proceso. Lección que aplica este programa: antes de las "
+                "sesiones, visitas a plantas de mejores prácticas y a los productos con que "
+                "compiten, para que aprendan los principios y no sólo las recetas.")),
          Effect(4.5, 0.15, 3.0)),
         (Program(
             id=IDS[3], name="Piloto de crédito para pedidos de una tienda departamental "
@@ -181,24 +184,23 @@ def _pick(rng: np.random.Generator, ids: list[str], n: int) -> list[str]:
     return sorted(rng.choice(ids, size=min(n, len(ids)), replace=False).tolist()) if ids else []
 
 
-def _plans(session: Session, rng: np.random.Generator, r: dt.date
+def _plans(session: Session, rng: np.random.Generator, r: dt.date,
+           specs: list[tuple[Program, Effect]], furniture: list[str]
            ) -> tuple[list[_Plan], pl.DataFrame]:
     producers = _producers(session).join(_base_values(session, r), on="firm_id", how="inner")
-    cells = producers.group_by("state", "product").len().sort("len", "state", "product",
-                                                               descending=[True, False, False])
-    state, product = cells.row(0)[:2] if cells.height else ("", "")
-    in_cell = producers.filter(pl.col("state") == state, pl.col("product") == product)
-    larger = producers.filter(pl.col("employees") > 50).get_column("firm_id").to_list()
-    smaller = producers.filter(pl.col("employees") <= 100).get_column("firm_id").to_list()
-    cluster = _pick(rng, in_cell.get_column("firm_id").to_list(), 100)
-    specs = _programs(r, f"{state}, {product_label(product, 'es').lower()}" if state else "—")
-    fair1 = _pick(rng, [f for f in larger if f not in cluster], 80)
-    fair2 = _pick(rng, [f for f in smaller if f not in fair1 and f not in cluster], 120)
+    garment = producers.filter(~pl.col("firm_id").is_in(furniture))
+    larger = garment.filter(pl.col("employees") > 50).get_column("firm_id").to_list()
+    smaller = garment.filter(pl.col("employees") <= 100).get_column("firm_id").to_list()
+    cluster = producers.filter(pl.col("firm_id").is_in(furniture)).get_column(
+        "firm_id").to_list()
+    fair1 = _pick(rng, larger, 80)
+    fair2 = _pick(rng, [f for f in smaller if f not in fair1], 120)
     start = specs[2][0].starts_on
     plans = [_Plan(specs[0][0], specs[0][1], [(specs[0][0].starts_on, fair1, 13, 4)]),
              _Plan(specs[1][0], specs[1][1], [(specs[1][0].starts_on, fair2, 24, 5)]),
-             _Plan(specs[2][0], specs[2][1], [(start, cluster, 14, 3),
-                                               (start + dt.timedelta(days=180), cluster, 14, 3)]),
+             # about half the cluster applies; the rest are the firms it is compared with
+             _Plan(specs[2][0], specs[2][1], [(start, cluster, 7, 2),
+                                               (start + dt.timedelta(days=180), cluster, 7, 2)]),
              _Plan(specs[3][0], specs[3][1], [])]  # applicants: the second fair's orders
     return plans, producers
 
@@ -346,7 +348,13 @@ def seed_programs(session: Session, catalog: Catalog, *, seed: int, reference_da
     """Store the four demo programs with their admissions, records and follow-up visits."""
     delete_programs(session, IDS)  # a reset wipes firms, not programs
     rng = np.random.default_rng(seed + 7)
-    plans, producers = _plans(session, rng, reference_date)
+    specs = _programs(reference_date)
+    consultant = specs[2][0].admission
+    furniture = seed_furniture_cluster(
+        session, catalog, seed=seed, reference_date=reference_date,
+        judged_on=specs[2][0].starts_on, ladder=str(consultant.ladder),
+        level=str(consultant.level), stale_after_days=stale_after_days)
+    plans, producers = _plans(session, rng, reference_date, specs, furniture)
     credit = plans[3]
     for plan in plans:
         svc.create(session, catalog, plan.program)
@@ -387,16 +395,19 @@ def seed_programs(session: Session, catalog: Catalog, *, seed: int, reference_da
     records.setdefault(IDS[3], []).extend(_credit_records(credit, rng))
     for pid, activities in records.items():
         svc.record(session, pid, activities)
-    return {"programs": len(plans), "admitted": sum(len(p.admitted) for p in plans),
+    return {"programs": len(plans), "furniture_firms": len(furniture),
+            "admitted": sum(len(p.admitted) for p in plans),
             "refused": refused, "records": sum(len(a) for a in records.values()),
             "follow_up_visits": len(visits)}
 
 
 def _consultant_records(plan: _Plan, rng: np.random.Generator) -> list[Activity]:
     start = plan.program.starts_on
+    visits = ("Visita a una fábrica de muebles de exportación en Ocotlán, Jalisco",
+              "Visita a salas de exhibición de muebles importados en la Ciudad de México, "
+              "para ver los productos con que compiten")
     out = [Activity(ActivityKind.BEST_PRACTICE_VISIT, start + dt.timedelta(days=14 + 180 * k),
-                    note="Visita a una maquiladora de mejores prácticas en Tehuacán")
-           for k in range(2)]
+                    note=note) for k, note in enumerate(visits)]
     for firm in plan.admitted:
         out += [Activity(ActivityKind.CONSULTANT_SESSION,
                          start + dt.timedelta(days=30 * m + int(rng.integers(0, 10))), firm)

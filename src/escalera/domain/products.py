@@ -1,6 +1,10 @@
-"""Garment product types the catalog and the demo know, with their HS chapter and labels.
+"""Product types the catalog and the demo know, with their HS chapter and labels.
 
-Firms may name other products (imports keep free text); those show as written.
+``PRODUCTS`` are the garment types: the demo network draws from them, and orders and buyer
+inspections accept only them. ``OTHER_PRODUCTS`` are products outside the garment chain that
+only need a name on screen (the demo's furniture cluster, after the study's furniture makers
+of Ciudad Hidalgo); nothing validates against them. Firms may name other products still
+(imports keep free text); those show as written.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Product:
-    """A garment product type: id, HS chapter (61 knitted, 62 woven), labels."""
+    """A product type: id, HS chapter (garments: 61 knitted, 62 woven), labels."""
 
     id: str
     hs_chapter: int
@@ -35,7 +39,12 @@ PRODUCTS: tuple[Product, ...] = (
     Product("underwear", 61, "Ropa interior", "Underwear"),
 )
 
-_LABELS = {p.id: p for p in PRODUCTS}
+# Known for their labels only: not garments, so never offered for orders or inspections.
+OTHER_PRODUCTS: tuple[Product, ...] = (
+    Product("wood_furniture", 94, "Muebles de madera", "Wood furniture"),
+)
+
+_LABELS = {p.id: p for p in (*PRODUCTS, *OTHER_PRODUCTS)}
 
 
 def product_label(product_id: str, lang: str) -> str:
