@@ -127,3 +127,13 @@ def test_solve_gap_reports_the_better_bound(maximize: bool) -> None:
         assert lagrangian >= bound >= result.objective
     else:
         assert lagrangian <= bound <= result.objective
+
+
+def test_fractional_resources_skip_the_lagrangian_stage() -> None:
+    rng = np.random.default_rng(5)
+    instance = GapInstance.of(rng.integers(1, 30, (3, 6)), rng.random((3, 6)) * 8 + 0.5,
+                              [9.5, 9.5, 9.5])
+    _, costs = feasible_assignments(instance)
+    result = solve_gap(instance, time_limit=5)
+    assert result.lagrangian_bound is None  # knapsacks need whole weights
+    assert costs.size and result.objective == pytest.approx(costs.min())
