@@ -175,7 +175,10 @@ def _lagrange_stage(instance: GapInstance, model: LinearModel, incumbent: Assign
     for k in range(rhs.shape[0]):
         model.add_rows(rhs[k], np.full(m, np.inf), np.repeat(np.arange(m), n),
                        np.arange(m * n), coef[k].ravel())
-    bound = math.ceil(found.bound - 1e-6) if whole else found.bound
+    # Whole costs: every sum is exact, the next whole number is proven. Otherwise leave room
+    # for round-off in the knapsack sums.
+    bound = (math.ceil(found.bound - 1e-6) if whole
+             else found.bound - 1e-9 * max(1.0, abs(found.bound)))
     useless = None
     if found.assignment is not None:
         useless = useless_pairs(instance, found.multipliers, found.value, whole)
