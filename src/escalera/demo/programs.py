@@ -5,8 +5,8 @@ manager meets admission, follow-up and evaluation on believable data:
   Bancomext fair), the second at Latin American buyers (the 1995 one) — whose funnels
   narrow from meetings to a few orders;
 * a consultant program in a furniture cluster, as in the study: the furniture makers of
-  Ciudad Hidalgo, Michoacán (:mod:`escalera.demo.furniture` registers them), about half of
-  whom apply; the others are the firms the evaluation compares them with;
+  Ciudad Hidalgo, Michoacán (:mod:`escalera.demo.furniture` registers them), about two in
+  five of whom apply; the others are the firms the evaluation compares them with;
 * a credit pilot for the producers that won orders from a Colombian department store at the
   second fair.
 
@@ -198,7 +198,7 @@ def _plans(session: Session, rng: np.random.Generator, r: dt.date,
     start = specs[2][0].starts_on
     plans = [_Plan(specs[0][0], specs[0][1], [(specs[0][0].starts_on, fair1, 13, 4)]),
              _Plan(specs[1][0], specs[1][1], [(specs[1][0].starts_on, fair2, 24, 5)]),
-             # about half the cluster applies; the rest are the firms it is compared with
+             # two in five of the cluster apply; the others are the firms it is compared with
              _Plan(specs[2][0], specs[2][1], [(start, cluster, 7, 2),
                                                (start + dt.timedelta(days=180), cluster, 7, 2)]),
              _Plan(specs[3][0], specs[3][1], [])]  # applicants: the second fair's orders
