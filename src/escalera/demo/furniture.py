@@ -3,8 +3,9 @@
 The study's consultant case is a furniture makers' association in Ciudad Hidalgo, "a
 relatively remote city in Michoacan", that hired a consultant to upgrade the quality and
 efficiency of its members' shops. The garment network has no furniture makers, so the demo's
-consultant program gets its own cluster: about forty carpentry shops and furniture
-workshops, micro and small, making wood furniture (HS chapter 94) for the domestic market.
+consultant program gets its own cluster: 46 carpentry shops and furniture workshops, micro
+and small, making wood furniture (HS chapter 94) for the domestic market. Enough of them stay
+out of the program for the evaluation to find two comparison firms for most participants.
 
 Their assessment histories come from the demo's own generator (the same capability model,
 visits and evidence items as the garment firms), drawn from a stream of the seed of their
@@ -12,7 +13,7 @@ own: a pool of small producers is generated, judged on the day the program first
 the cluster takes most of its firms at the admission level and the rest below it, so the
 evaluator both admits and refuses. Garment buyers' random inspections and garment capacity
 counts are left out; capacity is registered in pieces a month. Deterministic for a seed; a
-few hundred rows, written in the caller's transaction.
+few thousand rows, written in bulk in the caller's transaction.
 """
 
 from __future__ import annotations
