@@ -333,6 +333,9 @@ def test_firm_list_filters_and_pages(client_for: ClientFor, web_app: FastAPI) ->
     assert f"page 2 of {math.ceil(total / PAGE_SIZE)}" in second and 'rel="prev"' in second
     puebla = client.get("/firms?state=Puebla&product=jeans&lang=en").text
     assert 0 < _found(puebla) < total
+    cluster = client.get(f"/firms?product={FURNITURE}&lang=en").text
+    assert f'<option value="{FURNITURE}" selected>Wood furniture</option>' in cluster
+    assert _found(cluster) == furniture
     partial = client.get("/firms?q=zzzz-none&lang=en", headers={"HX-Request": "true"})
     assert partial.status_code == 200
     assert "<html" not in partial.text and "<h1" not in partial.text

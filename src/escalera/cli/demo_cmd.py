@@ -215,6 +215,9 @@ def register(app: typer.Typer) -> None:
             console.print(_("Development programs: {programs}, {admitted} participants admitted "
                             "and {refused} refused (escalera program list).").format(
                                 **result["programs"]))
+            console.print(_("The consultant program added a furniture cluster of {n} firms "
+                            "in Ciudad Hidalgo, Michoacán, to the registry.").format(
+                                n=result["programs"]["furniture_firms"]))
         if "accounts" in result:
             console.print(_("Demo accounts (development only): {accounts}").format(
                 accounts=", ".join(f"{a['username']} / {a['password']} ({role_name(a['role'])})"

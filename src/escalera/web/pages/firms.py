@@ -17,7 +17,7 @@ from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import FirmEvaluation, Status
 from escalera.domain.firms import Role as FirmRole
 from escalera.domain.permissions import Action, can
-from escalera.domain.products import PRODUCTS, product_label
+from escalera.domain.products import OTHER_PRODUCTS, PRODUCTS, product_label
 from escalera.domain.sampling import Severity
 from escalera.domain.switching import SEVERITY_LABELS
 from escalera.errors import EscaleraError
@@ -53,7 +53,8 @@ def filter_options(session: Session) -> dict[str, Any]:
     """Choices of the firm filters: states, products and roles, labelled."""
     lang = current_language()
     return {"states": [state for state, _n in regions(session)],
-            "products": [(p.id, product_label(p.id, lang)) for p in PRODUCTS],
+            "products": [(p.id, product_label(p.id, lang))
+                         for p in (*PRODUCTS, *OTHER_PRODUCTS)],
             "roles": [(str(r), role_label(r)) for r in FirmRole]}
 
 
