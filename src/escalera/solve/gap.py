@@ -23,6 +23,7 @@ from escalera.solve.gap_lagrange import (
     subgradient,
     useless_pairs,
 )
+from escalera.solve.gap_search import iterated_search
 from escalera.solve.greedy import greedy_assignment
 from escalera.solve.mip import (
     FloatArray,
@@ -36,6 +37,8 @@ from escalera.solve.mip import (
 Assignment = NDArray[np.int64]  # agent index per job
 GREEDY_SHARE = 0.1  # of the time limit the greedy may take
 LAGRANGE_SHARE = 0.3  # of the time limit by which the Lagrangian stage ends
+SEARCH_SHARE = 0.3  # of the time limit left to the iterated local search after the MIP ...
+SEARCH_FROM_GAP = 0.01  # ... where the gap to the Lagrangian bound before the MIP is wider
 
 
 class GapError(EscaleraError, ValueError):
@@ -195,7 +198,10 @@ def solve_gap(instance: GapInstance, *, time_limit: float = 60.0, maximize: bool
     up to ``LAGRANGE_SHARE`` of the time) gives a bound tighter than the LP, better
     assignments, cuts that carry its bound into the MIP and the pairs no better assignment
     uses, which the MIP leaves out. The MIP then starts (when ``warm_start``) from the best
-    assignment so far. The bound reported is the best of the Lagrangian's and the MIP's.
+    assignment so far. Where that assignment is more than ``SEARCH_FROM_GAP`` above the
+    Lagrangian bound, the MIP stops ``SEARCH_SHARE`` of the time early and the iterated local
+    search (``solve.gap_search``) improves its best assignment until the limit. The bound
+    reported is the best of the Lagrangian's and the MIP's.
     """
     started = time.perf_counter()
     oriented = _oriented(instance, maximize)
@@ -242,7 +248,12 @@ def _finish(instance: GapInstance, model: LinearModel, best: Assignment | None, 
     if warm_start and best is not None:
         start = np.zeros(model.num_cols)
         start[best * n + np.arange(n)] = 1.0
-    left = max(time_limit - (time.perf_counter() - started), 0.01)
+    # Far from the bound (types D and E), the MIP finds better solutions when its incumbent
+    # is then polished by the iterated local search than when it runs to the end.
+    far = (value is not None and math.isfinite(low)
+           and relative_gap(value, low) > SEARCH_FROM_GAP)
+    search = SEARCH_SHARE if far else 0.0
+    left = max((1.0 - search) * time_limit - (time.perf_counter() - started), 0.01)
     result = solve_mip(model, time_limit=left, warm_start=start, integral_objective=whole)
     mip_bound = result.bound
     if result.status == MipStatus.INFEASIBLE:
@@ -259,5 +270,8 @@ def _finish(instance: GapInstance, model: LinearModel, best: Assignment | None, 
     assert value is not None
     # The MIP's bound holds for the assignments it kept; the others cost ``value`` or more.
     bound = low if mip_bound is None else max(low, min(mip_bound, value))
+    if search > 0.0 and not bound >= value:  # the bound stays: it holds for every assignment
+        best = iterated_search(instance, best, started + time_limit)
+        value = instance.objective(best)
     status = MipStatus.OPTIMAL if bound >= value else MipStatus.TIME_LIMIT
     return status, value, (bound if math.isfinite(bound) else None), best
