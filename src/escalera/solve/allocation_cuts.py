@@ -39,7 +39,7 @@ import polars as pl
 
 from escalera.solve.allocation_hull import Hull, certified_bound
 from escalera.solve.allocation_problem import Prepared
-from escalera.solve.mip import FloatArray, IntArray, LinearModel, _to_highs
+from escalera.solve.mip import FloatArray, IntArray, LinearModel, _to_highs, new_highs
 
 
 def with_works(prep: Prepared, hull: Hull) -> tuple[LinearModel, IntArray]:
@@ -147,10 +147,7 @@ def cut_bound(prep: Prepared, hull: Hull, time_limit: float, rounds: int = 3,
     model, works = with_works(prep, hull)
     if model.num_cols == 0:
         return 0.0
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("solver", "simplex")
-    highs.setOptionValue("random_seed", 0)
+    highs = new_highs(solver="simplex")
     highs.passModel(_to_highs(model))
     best: float | None = None
     m = hull.col_row.size

@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 
 from escalera.solve.allocation_problem import Prepared
-from escalera.solve.mip import FloatArray, IntArray, LinearModel, _to_highs
+from escalera.solve.mip import FloatArray, IntArray, LinearModel, _to_highs, new_highs
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,13 @@ def capacity_terms(prep: Prepared) -> pl.DataFrame:
     return terms.join(keys.select("producer_id", "bucket", "key"),
                       on=["producer_id", "bucket"]).select(
         "row", pl.col("key").cast(pl.Int64), "fraction", "producer_id", "bucket", "free")
+
+
+def key_free(terms: pl.DataFrame) -> FloatArray:
+    """The free units of each capacity key 0..K-1 of :func:`capacity_terms`' frame."""
+    free: FloatArray = (terms.group_by("key").agg(pl.col("free").first()).sort("key")
+                        ["free"].to_numpy().astype(np.float64))
+    return free
 
 
 def hull_relaxation(prep: Prepared, terms: pl.DataFrame | None = None) -> Hull:
@@ -141,9 +148,8 @@ def hull_relaxation(prep: Prepared, terms: pl.DataFrame | None = None) -> Hull:
         offset = np.arange(rep.size) - np.repeat(np.cumsum(copies_per) - copies_per,
                                                   copies_per)
         cols = units[by_row[first[t_row[rep]] + offset]]
-        free = terms.group_by("key").agg(pl.col("free").first()).sort("key")
-        capacity_rows = model.add_rows(np.full(free.height, -np.inf),
-                                       free["free"].to_numpy(),
+        free = key_free(terms)
+        capacity_rows = model.add_rows(np.full(free.size, -np.inf), free,
                                        terms["key"].to_numpy()[rep], cols,
                                        terms["fraction"].to_numpy()[rep])
     return Hull(model, col_row, col_group, z, capacity_rows, terms)
@@ -189,11 +195,7 @@ def solve_hull(prep: Prepared, hull: Hull, time_limit: float) -> tuple[
         HullSolution | None, highspy.Highs]:
     """Solve the hull LP by simplex within ``time_limit``; None when it did not finish.
     The solver is returned too, so a dive can re-solve from its basis."""
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("solver", "simplex")
-    highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+    highs = new_highs(max(time_limit, 0.1), solver="simplex")
     if hull.model.num_cols == 0:  # nothing can work: the empty allocation is optimal
         return (HullSolution(0.0, np.zeros(0), np.zeros(prep.value.size),
                              np.zeros(hull.model.num_rows), np.zeros(hull.capacity_rows.size)),

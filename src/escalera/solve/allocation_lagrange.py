@@ -67,6 +67,7 @@ from escalera.solve.allocation_hull import (
     capacity_terms,
     certified_bound,
     hull_relaxation,
+    key_free,
     solve_hull,
 )
 from escalera.solve.allocation_problem import (
@@ -83,6 +84,7 @@ from escalera.solve.mip import (
     LinearModel,
     MipStatus,
     _to_highs,
+    new_highs,
     relative_gap,
 )
 
@@ -152,10 +154,10 @@ def compact_relaxation(prep: Prepared) -> Compact:
                        np.concatenate([share[alone], -np.ones(alone.size),
                                        -np.ones(member_rows.size)]))
     terms = capacity_terms(prep)
-    free = terms.group_by("key").agg(pl.col("free").first()).sort("key")
+    free = key_free(terms)
     capacity_rows = np.zeros(0, dtype=np.int64)
-    if free.height:
-        capacity_rows = model.add_rows(np.full(free.height, -np.inf), free["free"].to_numpy(),
+    if free.size:
+        capacity_rows = model.add_rows(np.full(free.size, -np.inf), free,
                                        terms["key"].to_numpy(), x[terms["row"].to_numpy()],
                                        terms["fraction"].to_numpy())
     return Compact(model, x, z, d, alone, capacity_rows, terms)
@@ -182,11 +184,7 @@ def relax(prep: Prepared, compact: Compact | None = None,
     if model.num_cols == 0:
         return Relaxation(0.0, 0.0, np.zeros(0), np.zeros(compact.capacity_rows.size),
                           np.zeros(0), np.zeros(0))
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("solver", "simplex")
-    highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+    highs = new_highs(max(time_limit, 0.1), solver="simplex")
     highs.passModel(_to_highs(model))
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -288,8 +286,8 @@ def _order_bound(prep: Prepared, compact: Compact | Hull,
     per_pair = prep.scale.per_pair
     quantity = np.array([o.quantity for o in orders], dtype=np.float64)
     most = np.array([o.max_producers for o in orders], dtype=np.int64)
-    free = compact.capacity_terms.group_by("key").agg(pl.col("free").first()).sort("key")
-    total = float(lam[free["key"].to_numpy()] @ free["free"].to_numpy()) if free.height else 0.0
+    free = key_free(compact.capacity_terms)  # keys 0..K-1
+    total = float(lam[:free.size] @ free) if free.size else 0.0
     split = np.array([o.splittable for o in orders], dtype=bool)
     units = np.zeros(c.size)
     per_order = np.zeros(len(orders))
@@ -347,8 +345,8 @@ def improve_prices(prep: Prepared, compact: Compact | Hull, lam: FloatArray, tar
     keys = int(lam.size)
     free = np.zeros(keys)
     if terms.height:
-        first = terms.group_by("key").agg(pl.col("free").first())
-        free[first["key"].to_numpy()] = first["free"].to_numpy()
+        known = key_free(terms)  # keys 0..K-1
+        free[:known.size] = known
     row, key, fraction = (terms["row"].to_numpy(), terms["key"].to_numpy(),
                           terms["fraction"].to_numpy())
     best, best_lam = math.inf, lam

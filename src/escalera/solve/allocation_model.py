@@ -10,6 +10,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from escalera.solve.allocation_greedy import Pick
+from escalera.solve.allocation_hull import capacity_terms, key_free
 from escalera.solve.allocation_problem import ADHOC, ASSIGNMENTS, DIRECT, Prepared
 from escalera.solve.mip import FloatArray, IntArray, LinearModel
 
@@ -119,18 +120,10 @@ def _capacity(model: LinearModel, prep: Prepared, x: IntArray) -> None:
     Rows that the bounds already satisfy are left out."""
     if x.size == 0:
         return
-    terms = (prep.cands.select("row", "order_id", "producer_id", "upper")
-             .join(prep.load, on="order_id")
-             .join(prep.capacity, on=["producer_id", "bucket"])
-             .with_columns((pl.col("upper") * pl.col("fraction")).alias("reach")))
-    rows = (terms.group_by("producer_id", "bucket")
-            .agg(pl.col("reach").sum(), pl.col("free").first())
-            .filter(pl.col("reach") > pl.col("free") + 1e-9)
-            .with_row_index("key"))
-    terms = terms.join(rows.select("producer_id", "bucket", "key"), on=["producer_id", "bucket"])
-    if rows.height:
-        _rows(model, terms["key"].cast(pl.Int64).to_numpy(), x[terms["row"].to_numpy()],
-              terms["fraction"].to_numpy(), rows["free"].to_numpy())
+    terms = capacity_terms(prep)
+    if terms.height:
+        _rows(model, terms["key"].to_numpy(), x[terms["row"].to_numpy()],
+              terms["fraction"].to_numpy(), key_free(terms))
 
 
 def warm_start(built: AllocationModel, prep: Prepared, picks: list[Pick]) -> FloatArray:

@@ -30,9 +30,9 @@ from numpy.typing import NDArray
 
 from escalera.solve.allocation_dive import FINE, Dive, hull_dive
 from escalera.solve.allocation_greedy import Pick, _fill, _Room
-from escalera.solve.allocation_hull import Hull
+from escalera.solve.allocation_hull import Hull, key_free
 from escalera.solve.allocation_problem import DIRECT, Channel, Prepared
-from escalera.solve.mip import FloatArray, IntArray, LinearModel, _to_highs
+from escalera.solve.mip import FloatArray, IntArray, LinearModel, _to_highs, new_highs
 
 
 def _round(prep: Prepared, terms: pl.DataFrame, settled: Dive, passes: int = 3) -> list[Pick]:
@@ -55,13 +55,11 @@ def _round(prep: Prepared, terms: pl.DataFrame, settled: Dive, passes: int = 3) 
         pos[rows] = np.arange(rows.size)
         at = pos[terms["row"].to_numpy()]
         mine = at >= 0
-        free = terms.group_by("key").agg(pl.col("free").first()).sort("key")
-        model.add_rows(np.full(free.height, -np.inf), free["free"].to_numpy(),
+        free = key_free(terms)
+        model.add_rows(np.full(free.size, -np.inf), free,
                        terms["key"].to_numpy()[mine], x[at[mine]],
                        terms["fraction"].to_numpy()[mine])
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("random_seed", 0)
+    highs = new_highs()
     highs.passModel(_to_highs(model))
     units = np.zeros(rows.size, dtype=np.int64)
     for _ in range(passes):  # rows left below the minimum are closed and the LP re-solved

@@ -22,11 +22,17 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
-def _check(profit: FloatArray, weight: IntArray, capacity: IntArray) -> None:
+def _inputs(profit: FloatArray, weight: IntArray, capacity: IntArray
+            ) -> tuple[FloatArray, IntArray, IntArray, int]:
+    """The arrays as float and integer arrays, checked, and the largest capacity."""
+    profit = np.asarray(profit, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.int64)
+    capacity = np.asarray(capacity, dtype=np.int64)
     if profit.shape != weight.shape or profit.ndim != 2 or capacity.shape != profit.shape[:1]:
         raise ValueError("profit and weight must be m x n and capacity have m entries")
     if (weight < 0).any() or (capacity < 0).any():
         raise ValueError("weights and capacities cannot be negative")
+    return profit, weight, capacity, int(capacity.max()) if capacity.size else 0
 
 
 def _step(table: FloatArray, weight: IntArray, profit: FloatArray,
@@ -42,12 +48,8 @@ def _step(table: FloatArray, weight: IntArray, profit: FloatArray,
 def knapsacks(profit: FloatArray, weight: IntArray,
               capacity: IntArray) -> tuple[FloatArray, BoolArray]:
     """Solve every row's knapsack: (best worth per row, m x n picked items)."""
-    profit = np.asarray(profit, dtype=np.float64)
-    weight = np.asarray(weight, dtype=np.int64)
-    capacity = np.asarray(capacity, dtype=np.int64)
-    _check(profit, weight, capacity)
+    profit, weight, capacity, top = _inputs(profit, weight, capacity)
     m, n = profit.shape
-    top = int(capacity.max()) if m else 0
     rows, cells = np.arange(m), np.arange(top + 1)
     table = np.zeros((m, top + 1))
     taken: BoolArray = np.zeros((n, m, top + 1), dtype=bool)
@@ -88,12 +90,8 @@ def forced_values(profit: FloatArray, weight: IntArray, capacity: IntArray) -> F
     """Every row's optimum with each item forced in and forced out, from tables built from
     the front and from the back: forcing item j splits the capacity between the items
     before it and those after it, the best split is the answer."""
-    profit = np.asarray(profit, dtype=np.float64)
-    weight = np.asarray(weight, dtype=np.int64)
-    capacity = np.asarray(capacity, dtype=np.int64)
-    _check(profit, weight, capacity)
+    profit, weight, capacity, top = _inputs(profit, weight, capacity)
     m, n = profit.shape
-    top = int(capacity.max()) if m else 0
     front = _tables(profit, weight, top)
     back = _tables(profit[:, ::-1], weight[:, ::-1], top)[::-1]  # [j]: items j..n-1
     rows, cells = np.arange(m), np.arange(top + 1)

@@ -151,6 +151,20 @@ _INFEASIBLE = {highspy.HighsModelStatus.kInfeasible,
                highspy.HighsModelStatus.kUnboundedOrInfeasible}
 
 
+def new_highs(time_limit: float | None = None,
+              **options: bool | int | float | str) -> highspy.Highs:
+    """A quiet HiGHS instance with a fixed random seed (the same run gives the same
+    answer), ``time_limit`` seconds when given, and any further options by name."""
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("random_seed", 0)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(time_limit))
+    for name, value in options.items():
+        highs.setOptionValue(name, value)
+    return highs
+
+
 def solve_mip(model: LinearModel, *, time_limit: float = 60.0,
               warm_start: ArrayLike | None = None,
               integral_objective: bool = False) -> MipResult:
@@ -165,14 +179,10 @@ def solve_mip(model: LinearModel, *, time_limit: float = 60.0,
         raise SolverError(N_("the time limit must be positive, got {seconds}"),
                           seconds=time_limit)
     started = time.perf_counter()
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", float(time_limit))
-    highs.setOptionValue("random_seed", 0)
     # Proven optimal means proven: no relative tolerance; with whole objectives a difference
     # below one unit is no difference at all.
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.setOptionValue("mip_abs_gap", 1.0 - 1e-6 if integral_objective else 1e-9)
+    highs = new_highs(time_limit, mip_rel_gap=0.0,
+                      mip_abs_gap=1.0 - 1e-6 if integral_objective else 1e-9)
     highs.passModel(_to_highs(model))
     if warm_start is not None:
         start = highspy.HighsSolution()
@@ -226,10 +236,7 @@ def solve_lp(model: LinearModel, *, time_limit: float = 60.0) -> LpResult:
         raise SolverError(N_("the time limit must be positive, got {seconds}"),
                           seconds=time_limit)
     started = time.perf_counter()
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", float(time_limit))
-    highs.setOptionValue("random_seed", 0)
+    highs = new_highs(time_limit)
     lp = _to_highs(model)
     lp.integrality_ = []
     highs.passModel(lp)
