@@ -1,9 +1,11 @@
-"""CLI fixtures: a fresh database holding one workshop with one diagnostic."""
+"""CLI fixtures: a fresh database holding one workshop with one diagnostic; every CLI test
+starts without ``ESCALERA_LANG`` and leaves the interface language as it found it (the
+``--lang`` option sets it for the process)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -12,9 +14,18 @@ from sqlalchemy.orm import Session
 from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.firms import ExportRegime, Firm, Role
 from escalera.domain.ids import firm_id_from_int
+from escalera.i18n import current_language, set_language
 from escalera.store.evidence import insert_assessment
 from escalera.store.firms import insert_firms
 from tests.conftest import Seeder
+
+
+@pytest.fixture(autouse=True)
+def _language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("ESCALERA_LANG", raising=False)
+    before = current_language()
+    yield
+    set_language(before)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from escalera.cli.main import app, run
 from escalera.config import Settings
 from escalera.domain.defects import DEFECTS
 from escalera.domain.sampling import SamplingError, sampling_plan
-from escalera.i18n import current_language, set_language
 from escalera.services.context import AppContext
 from escalera.store.tables import InspectionRow, InspectionStreamRow
 from tests.cli.conftest import HOST_ID, Workshop
@@ -24,14 +22,6 @@ from tests.cli.conftest import HOST_ID, Workshop
 ON = "2026-10-05"
 CLASS_KEYS = {"class", "aql", "code_letter", "sample_size", "ac", "re", "found", "decision",
               "accepted_at_tighter_aql"}
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("ESCALERA_LANG", raising=False)
-    before = current_language()
-    yield
-    set_language(before)
 
 
 def invoke(*args: str) -> Any:

@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from escalera.cli.main import app, run
 from escalera.config import Settings
-from escalera.i18n import current_language, set_language
 from escalera.services.context import AppContext
 from escalera.store.tables import MatchRunRow, OrderRow
 from tests.conftest import Seeder
@@ -34,14 +33,6 @@ START = (TODAY.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
 DUE = START + dt.timedelta(days=27)
 HEADER = "pedido,producto,cantidad,escalera,nivel,fecha de pedido,fecha de entrega,precio"
 FEB_JEANS = "jeans,{qty},buyer_tiers,tier_2," + f"{START},{DUE},100"
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("ESCALERA_LANG", raising=False)
-    before = current_language()
-    yield
-    set_language(before)
 
 
 @pytest.fixture()

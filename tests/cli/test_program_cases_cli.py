@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,6 @@ from escalera.domain.programs import (
     ProgramStandard,
     ProgramType,
 )
-from escalera.i18n import current_language, set_language
 from escalera.services import programs
 from escalera.store.evidence import insert_assessment
 from escalera.store.firms import insert_firms
@@ -113,14 +112,6 @@ def seed_cases(session: Session) -> None:
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("ESCALERA_LANG", raising=False)
-    before = current_language()
-    yield
-    set_language(before)
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 
 from escalera.cli.main import app, run
 from escalera.config import Settings
-from escalera.i18n import current_language, set_language
 from escalera.services.context import AppContext
 from escalera.store.tables import ProgramActivityRow, ProgramRow
 from tests.conftest import Seeder
@@ -23,14 +22,6 @@ from tests.program_registry import COHORT_1, COHORT_2, WEAK, seed_registry
 
 PID = "PRG-CLI-1"
 EFFECT_KEYS = {"metric", "estimate", "ci_low", "ci_high", "n_treated", "n_control"}
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("ESCALERA_LANG", raising=False)
-    before = current_language()
-    yield
-    set_language(before)
 
 
 @pytest.fixture()
