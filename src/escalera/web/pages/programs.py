@@ -45,7 +45,6 @@ from escalera.services import program_evaluation as evaluation
 from escalera.services import programs as svc
 from escalera.services.context import AppContext
 from escalera.store import programs as store
-from escalera.store.firms import firm_names
 from escalera.web.api.charts import Day
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.pages.assess import Form, check_csrf
@@ -205,7 +204,7 @@ def _program_page(request: Request, session: Session, ctx: AppContext, who: Prin
         activities = sorted(store.activities(session, program_id),
                             key=lambda a: (a.on, str(a.kind)), reverse=True)
         participants = sorted(d["firm_id"] for d in decisions if d["admitted"])
-        names = firm_names(session, [d["firm_id"] for d in decisions])
+        names = {d["firm_id"]: d["name"] or d["firm_id"] for d in decisions}
         data.update({
             "decisions": decisions, "names": names, "participants": participants,
             "activities": activities, "activity_label": lambda k: label(ACTIVITY_LABELS, k),
