@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +120,10 @@ class StatusChangeRow(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
     changed_by: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(String(500), default="")
+    # True when a step that asks for a second person (review, finalise, resolving a
+    # dispute) was taken by the person who recorded the assessment, as a one-person agency
+    # may be configured to allow.
+    same_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DisputeRow(Base):
@@ -175,6 +180,9 @@ class ImportBatchRow(Base):
     rows_written: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # SHA-256 of the file's bytes: the same file imported again into the same database is
+    # recognised (None for batches stored before migration 0008).
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class InspectionStreamRow(Base):
@@ -334,6 +342,9 @@ class UserRow(Base):
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    # Raised on sign-out (and password change): session cookies carry the version they were
+    # issued under, and an older one is no longer accepted.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AssignmentRow(Base):
@@ -359,6 +370,8 @@ class ApiTokenRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # None: never
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class AuditRow(Base):
@@ -443,3 +456,21 @@ class DataShareRow(Base):
     buyer_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime)
     granted_by: Mapped[str] = mapped_column(String(80))
+
+
+class IdempotencyKeyRow(Base):
+    """The answer to a creating API request sent with an ``Idempotency-Key`` header: a
+    retry with the same key and body gets the same answer instead of a second record."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("actor", "key", name="uq_idempotency_keys_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(300))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
