@@ -17,7 +17,7 @@ from escalera.analytics.match_candidates import (
     SMALL_EMPLOYEES,
     bucket_capacity,
     committed_load,
-    months_between,
+    month_loads,
     order_load,
     screen,
 )
@@ -199,7 +199,8 @@ def test_committed_load_spreads_units_and_sums_per_month() -> None:
         ("B", 100, dt.date(2027, 5, 1), dt.date(2027, 5, 11), 20)],
         schema={"firm_id": pl.String, "units": pl.Int64, "order_date": pl.Date,
                 "due_date": pl.Date, "delivery_days": pl.Int64}, orient="row")
-    load = {(f, b): u for f, b, u in committed_load(committed).iter_rows()}
+    load = {(f, b): u for f, b, u in committed_load(committed, D0, dt.date(2027, 12, 31))
+            .iter_rows()}
     assert load == pytest.approx({
         ("A", "2027-01"): 590 * 17 / 59, ("A", "2027-02"): 590 * 28 / 59 + 310 * 28 / 30,
         ("A", "2027-03"): 590 * 14 / 59 + 310 * 2 / 30, ("B", "2027-05"): 100.0})
@@ -209,7 +210,7 @@ def test_committed_load_of_nothing_is_empty() -> None:
     empty = pl.DataFrame(schema={"firm_id": pl.String, "units": pl.Int64,
                                  "order_date": pl.Date, "due_date": pl.Date,
                                  "delivery_days": pl.Int64})
-    load = committed_load(empty)
+    load = committed_load(empty, D0, DUE)
     assert load.is_empty() and set(load.columns) == {"firm_id", "bucket", "units"}
 
 
@@ -217,16 +218,45 @@ def test_bucket_capacity() -> None:
     frame = profiles(producer("A", monthly_capacity=1000), producer("B", monthly_capacity=None),
                      producer("C", monthly_capacity=500))
     hold = held(("A", "2027-02", 250.5), ("C", "2027-01", 800.0))
-    cap = {(p, b): u for p, b, u in bucket_capacity(
-        frame, hold, ["2027-01", "2027-02"]).iter_rows()}
+    needed = pl.DataFrame([(p, b) for p in "ABC" for b in ("2027-01", "2027-02")],
+                          schema={"producer_id": pl.String, "bucket": pl.String},
+                          orient="row")
+    cap = {(p, b): u for p, b, u in bucket_capacity(frame, hold, needed).iter_rows()}
     assert cap == {("A", "2027-01"): 1000, ("A", "2027-02"): 749,  # floor of what is left
                    ("C", "2027-01"): 0, ("C", "2027-02"): 500}  # B declared none: no rows
 
 
-def test_months_between() -> None:
-    assert months_between(dt.date(2026, 11, 30), dt.date(2027, 2, 1)) == [
-        "2026-11", "2026-12", "2027-01", "2027-02"]
-    assert months_between(dt.date(2027, 1, 31), dt.date(2027, 1, 31)) == ["2027-01"]
+def test_month_loads_are_the_month_shares_of_each_window() -> None:
+    windows = pl.DataFrame({"key": ["a", "b", "c"],
+                            "start": [D0, dt.date(2027, 5, 3), dt.date(2027, 5, 3)],
+                            "end": [DUE, dt.date(2027, 6, 1), dt.date(2027, 5, 3)]})
+    rows = month_loads(windows, dt.date(2026, 1, 1), dt.date(2028, 1, 1))
+    found = {(k, b): s for k, b, s in rows.iter_rows()}
+    assert found == pytest.approx({**{("a", b): s for b, s in SHARES.items()},
+                                   ("b", "2027-05"): 1.0, ("c", "2027-05"): 1.0})
+
+
+def test_month_loads_and_capacity_are_bounded_by_the_windows_not_the_dates() -> None:
+    """A window ending in year 6758 makes no more rows than the months of the span planned,
+    and the capacity the solver gets is per candidate and month of its order's window: a
+    count, independent of how far away a date is."""
+    first, last = dt.date(2026, 12, 1), dt.date(2028, 12, 8)  # 25 months
+    windows = pl.DataFrame({"key": ["near", "far"], "start": [D0, dt.date(2026, 12, 1)],
+                            "end": [DUE, dt.date(6758, 1, 1)]})
+    rows = month_loads(windows, first, last)
+    assert rows.filter(pl.col("key") == "near").height == 3
+    assert rows.filter(pl.col("key") == "far").height == 25
+    committed = pl.DataFrame([("A", 67_000_000, dt.date(2026, 12, 1), dt.date(6758, 1, 1), 40)],
+                             schema={"firm_id": pl.String, "units": pl.Int64,
+                                     "order_date": pl.Date, "due_date": pl.Date,
+                                     "delivery_days": pl.Int64}, orient="row")
+    assert committed_load(committed, first, last).height == 25
+    firms = profiles(*(producer(f"P{i}") for i in range(50)))
+    near = rows.filter(pl.col("key") == "near")
+    needed = (pl.DataFrame({"producer_id": [f"P{i}" for i in range(10)]})
+              .join(near.select("bucket"), how="cross"))
+    cap = bucket_capacity(firms, held(), needed)
+    assert cap.height == 10 * 3  # ten candidates, three months: not 50 firms x 25 months
 
 
 @settings(max_examples=40, deadline=None)

@@ -41,16 +41,44 @@ def order_load(order: Order) -> dict[str, float]:
     return month_shares(order.order_date, order.due_date)
 
 
-def committed_load(committed: pl.DataFrame) -> pl.DataFrame:
-    """Units held per producer and month by accepted allocations (firm_id, bucket, units)."""
-    rows: list[tuple[str, str, float]] = []
-    for firm, units, start, due in committed.select(
-            "firm_id", "units", "order_date", "due_date").iter_rows():
-        rows.extend((firm, bucket, units * share)
-                    for bucket, share in month_shares(start, due).items())
-    frame = pl.DataFrame(rows, schema={"firm_id": pl.String, "bucket": pl.String,
-                                       "units": pl.Float64}, orient="row")
-    return frame.group_by("firm_id", "bucket").agg(pl.col("units").sum())
+def month_loads(windows: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Columnar :func:`~escalera.domain.delivery.month_shares` of many windows (``key``,
+    ``start``, ``end``), only for the months ``first`` .. ``last`` (key, bucket, share).
+
+    A window's share of a month is its days in the month over its days in all; a window of
+    no days is all in its first month. Only months a window spans inside ``first`` ..
+    ``last`` get a row, so the rows are bounded by the windows within that span, however
+    far a window's end may lie."""
+    lo, hi = first.replace(day=1), last
+    spans = (windows.select(
+        "key", pl.col("start").cast(pl.Date),
+        pl.max_horizontal(pl.col("end").cast(pl.Date),
+                          pl.col("start").cast(pl.Date) + pl.duration(days=1)).alias("end"))
+        .with_columns(total=(pl.col("end") - pl.col("start")).dt.total_days(),
+                      since=pl.max_horizontal("start", pl.lit(lo)),
+                      until=pl.min_horizontal("end", pl.lit(hi + dt.timedelta(days=1))))
+        .filter(pl.col("since") < pl.col("until")))
+    months = (spans.with_columns(bucket=pl.date_ranges(
+        pl.col("since").dt.month_start(), pl.col("until") - pl.duration(days=1),
+        interval="1mo")).explode("bucket"))
+    inside = (pl.min_horizontal("end", pl.col("bucket").dt.offset_by("1mo"))
+              - pl.max_horizontal("start", "bucket")).dt.total_days()
+    return months.select("key", pl.col("bucket").dt.strftime("%Y-%m"),
+                         share=inside.cast(pl.Float64) / pl.col("total"))
+
+
+def committed_load(committed: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Units held per producer and month by accepted allocations (firm_id, bucket, units),
+    for the months ``first`` .. ``last`` only (those a run plans)."""
+    windows = committed.select(pl.int_range(pl.len()).alias("key"),
+                               pl.col("order_date").alias("start"),
+                               pl.col("due_date").alias("end"))
+    shares = month_loads(windows, first, last)
+    held = committed.select("firm_id", "units", pl.int_range(pl.len()).alias("key"))
+    return (shares.join(held, on="key")
+            .group_by("firm_id", "bucket")
+            .agg((pl.col("units") * pl.col("share")).sum().alias("units"))
+            .select("firm_id", "bucket", pl.col("units").cast(pl.Float64)))
 
 
 def screen(order: Order, required_rank: int, top_rank: int, allowed_days: int,
@@ -130,23 +158,17 @@ def _free_units(order: Order, capacity: pl.DataFrame, held: pl.DataFrame) -> pl.
 
 
 def bucket_capacity(profiles: pl.DataFrame, held: pl.DataFrame,
-                    buckets: list[str]) -> pl.DataFrame:
-    """Free units per producer and month (producer_id, bucket, free_units) for the solver."""
-    months = pl.DataFrame({"bucket": buckets})
-    return (profiles.select("firm_id", "monthly_capacity")
-            .filter(pl.col("monthly_capacity").is_not_null())
-            .join(months, how="cross")
-            .join(held, on=["firm_id", "bucket"], how="left")
-            .select(producer_id="firm_id", bucket="bucket",
-                    free_units=(pl.col("monthly_capacity").cast(pl.Float64)
+                    needed: pl.DataFrame) -> pl.DataFrame:
+    """Free units per producer and month (producer_id, bucket, free_units) for the solver,
+    for the (producer_id, bucket) pairs ``needed`` only: a candidate's producer in the months
+    its order spans. So the rows are bounded by candidates times months in windows."""
+    return (needed.select("producer_id", "bucket").unique()
+            .join(profiles.select(producer_id="firm_id", capacity="monthly_capacity")
+                  .filter(pl.col("capacity").is_not_null()), on="producer_id")
+            .join(held.rename({"firm_id": "producer_id"}), on=["producer_id", "bucket"],
+                  how="left")
+            .select("producer_id", "bucket",
+                    free_units=(pl.col("capacity").cast(pl.Float64)
                                 - pl.col("units").fill_null(0.0)).clip(0).floor()
-                    .cast(pl.Int64)))
-
-
-def months_between(first: dt.date, last: dt.date) -> list[str]:
-    """Every month from ``first`` to ``last`` as "YYYY-MM"."""
-    out, day = [], first.replace(day=1)
-    while day <= last:
-        out.append(f"{day:%Y-%m}")
-        day = (day + dt.timedelta(days=32)).replace(day=1)
-    return out
+                    .cast(pl.Int64))
+            .sort("producer_id", "bucket"))

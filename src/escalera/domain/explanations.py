@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from escalera.domain.orders import BOUND_TEMPLATES
 from escalera.errors import N_
 
 TEMPLATES: dict[str, str] = {
+    "not_allocable": N_("left out of the allocation: the order is outside the bounds every "
+                        "order keeps"),
+    **BOUND_TEMPLATES,
     "no_maker": N_("no producer in the registry makes {product}"),
     "none_at_level": N_("no producer of {product} had reached {level} ({ladder}) by {date}"),
     "requirement": N_("{name} ({firm}): {item} {current} {relation} {required} required for "

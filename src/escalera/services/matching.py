@@ -31,8 +31,7 @@ from escalera.analytics.bulk_evaluation import (
 from escalera.analytics.match_candidates import (
     bucket_capacity,
     committed_load,
-    months_between,
-    order_load,
+    month_loads,
     screen,
 )
 from escalera.domain.catalog_model import Catalog
@@ -45,12 +44,17 @@ from escalera.domain.financing import financing
 from escalera.domain.firms import PRODUCER_ROLES
 from escalera.domain.measures import Direction
 from escalera.domain.orders import (
+    MAX_ORDERS_PER_REQUEST,
+    Breach,
     Order,
     OrderError,
     Requirement,
     allowed_days,
+    check_new_order,
+    horizon_end,
     level_rank,
     requirement,
+    run_breaches,
 )
 from escalera.domain.products import PRODUCTS, product_label
 from escalera.domain.regions import MUNICIPALITY_POINTS, STATE_CENTROIDS, canonical_state
@@ -225,9 +229,14 @@ def pools_frame(session: Session, on: dt.date) -> pl.DataFrame:
 def add_orders(session: Session, catalog: Catalog, orders: Sequence[Order],
                today: dt.date) -> int:
     """Store new orders after checking all of them (nothing is written when one is bad):
-    a known product, a requirement the catalog defines, a due date not in the past, a new
-    id, a registered buyer."""
+    at most ``MAX_ORDERS_PER_REQUEST`` of them, each within the bounds
+    (``domain.orders.new_order_breaches``), a known product, a requirement the catalog
+    defines, a due date not in the past, a new id, a registered buyer."""
+    if len(orders) > MAX_ORDERS_PER_REQUEST:
+        raise OrderError(N_("{count} orders at once; at most {most} may be added together"),
+                         count=len(orders), most=MAX_ORDERS_PER_REQUEST)
     for order in orders:
+        check_new_order(order, today)
         requirement(order, catalog)
         if order.product not in KNOWN_PRODUCTS:
             raise OrderError(N_("order {order}: unknown product {product!r}; use one of "
@@ -263,22 +272,28 @@ def run(session: Session, catalog: Catalog, *, orders: Sequence[Order] | None = 
     if not stored:
         raise MatchRefused(N_("there are no open orders to allocate"))
     needs = {o.id: requirement(o, catalog) for o in stored}
+    # Orders outside the bounds (an old database may hold one) are explained, not planned.
+    breaches = {o.id: run_breaches(o, on) for o in stored}
+    planned = [o for o in stored if not breaches[o.id]]
     producers = producers_frame(session)
-    held = committed_load(repo.committed_frame(session))
+    held = committed_load(repo.committed_frame(session), *_span(planned, on))
     profiles = {d: _profiles(session, catalog, producers, d, stale_after_days)
-                for d in sorted({o.order_date for o in stored})}
+                for d in sorted({o.order_date for o in planned})}
     screened: dict[str, pl.DataFrame] = {}
-    for order in stored:
+    for order in planned:
         need = needs[order.id]
         ladder = catalog.ladder(need.ladder)
         frame = profiles[order.order_date].with_columns(rank=pl.col(f"rank:{need.ladder}"))
         screened[order.id] = screen(order, level_rank(catalog, need.ladder, need.level),
                                     len(ladder.levels), allowed_days(order, need), frame, held)
-    problem = _problem(stored, screened, producers, held, weights, pools_frame(session, on))
+    problem = _problem(planned, screened, producers, held, weights, pools_frame(session, on),
+                       on)
     result = allocate(problem, time_limit)
     outcomes = [_outcome(session, catalog, order, needs[order.id], screened[order.id],
                          result.assignments, problem.pools, result.status, result.gap,
                          weights, stale_after_days)
+                if order.id in screened else _left_out(order, needs[order.id],
+                                                       breaches[order.id])
                 for order in stored]
     header = repo.add_run(
         session, created_at=now or dt.datetime.now(dt.UTC).replace(tzinfo=None), on=on,
@@ -290,9 +305,18 @@ def run(session: Session, catalog: Catalog, *, orders: Sequence[Order] | None = 
     return _view(header, catalog)
 
 
+def _span(orders: Sequence[Order], on: dt.date) -> tuple[dt.date, dt.date]:
+    """The months a run plans: from the first order date to the last due date of the orders
+    it plans (within the horizon by ``run_breaches``; the run date alone when none)."""
+    if not orders:
+        return on, on
+    return min(o.order_date for o in orders), min(max(o.due_date for o in orders),
+                                                  horizon_end(on))
+
+
 def _problem(orders: Sequence[Order], screened: dict[str, pl.DataFrame],
              producers: pl.DataFrame, held: pl.DataFrame, weights: Weights,
-             pools: pl.DataFrame) -> AllocationProblem:
+             pools: pl.DataFrame, on: dt.date) -> AllocationProblem:
     specs = tuple(OrderSpec(order_id=o.id, quantity=o.quantity, min_units=o.min_units,
                             max_producers=o.max_producers, splittable=o.splittable,
                             max_pool_members=o.max_pool_members, unit_price=o.unit_price)
@@ -304,15 +328,25 @@ def _problem(orders: Sequence[Order], screened: dict[str, pl.DataFrame],
     candidates = (pl.concat(frames) if frames else pl.DataFrame(
         schema={"order_id": pl.String, "producer_id": pl.String, **dict.fromkeys(
             columns, pl.Float64)})).rename({"free_units": "max_units"})
-    load = pl.DataFrame([(o.id, bucket, share) for o in orders
-                         for bucket, share in order_load(o).items()],
-                        schema={"order_id": pl.String, "bucket": pl.String,
-                                "fraction": pl.Float64}, orient="row")
-    first = min(o.order_date for o in orders)
-    last = max(o.due_date for o in orders)
-    capacity = bucket_capacity(producers, held, months_between(first, last))
+    windows = pl.DataFrame({"key": [o.id for o in orders],
+                            "start": [o.order_date for o in orders],
+                            "end": [o.due_date for o in orders]},
+                           schema={"key": pl.String, "start": pl.Date, "end": pl.Date})
+    load = month_loads(windows, *_span(orders, on)).select(
+        pl.col("key").alias("order_id"), "bucket", pl.col("share").alias("fraction"))
+    # Capacity only where it binds: each candidate's producer in its order's months.
+    needed = candidates.select("order_id", "producer_id").join(load, on="order_id")
+    capacity = bucket_capacity(producers, held, needed)
     return AllocationProblem(orders=specs, candidates=candidates, capacity=capacity,
                              load=load, pools=pools, weights=weights)
+
+
+def _left_out(order: Order, need: Requirement, breaches: list[Breach]) -> OrderOutcome:
+    """An order the run does not plan, with the bounds it breaks as its explanations."""
+    reasons = [Explanation("not_allocable", {})]
+    reasons += [Explanation(b.code, dict(b.params)) for b in breaches]
+    return OrderOutcome(order=order, requirement=need, filled=0, allocations=[],
+                        explanations=reasons, delivery_days=None, time_to_market=[])
 
 
 def _outcome(session: Session, catalog: Catalog, order: Order, need: Requirement,
