@@ -78,19 +78,23 @@ def test_create_to_final_then_dispute_and_correct(db: AppContext) -> None:
                        "inspección final=documentada")
     assert recorded["values"]["metric"]["on_time_delivery_pct"] == 93.0
     assert recorded["values"]["practice"]["final_inspection"] == 2.0
-    for step in ("submit", "review", "finalise"):
+    ok_json("submit", aid, "--by", "Ing. Ruiz")
+    for step in ("review", "finalise"):  # a second person (separation of duties)
         ok_json(step, aid, "--by", "Lic. Pérez")
     shown = ok_json("show", aid)
     assert [h["to_status"] for h in shown["history"]] == [
         "draft", "submitted", "reviewed", "final"]
-    disputed = ok_json("dispute", aid, "--reason", "el lote 2 no era nuestro")
+    disputed = ok_json("dispute", aid, "--reason", "el lote 2 no era nuestro", "--by",
+                       "Doña Ñeli")
     assert disputed["disputes"][0]["status"] == "open"
-    resolved = ok_json("resolve", aid, "--upheld", "--resolution", "se corrige el lote")
+    resolved = ok_json("resolve", aid, "--upheld", "--resolution", "se corrige el lote",
+                       "--by", "Comité")
     assert resolved["disputes"][0]["status"] == "upheld"
     correction = ok_json("correct", aid, "on_time_delivery_pct=97")
     assert correction["version"] == 2 and correction["status"] == "draft"
-    for step in ("submit", "review", "finalise"):
-        ok_json(step, correction["id"])
+    ok_json("submit", correction["id"])
+    for step in ("review", "finalise"):
+        ok_json(step, correction["id"], "--by", "Lic. Pérez")
     old = ok_json("show", aid)
     assert old["status"] == "superseded"
     assert [v["status"] for v in old["versions"]] == ["superseded", "final"]
@@ -144,8 +148,9 @@ def test_plan_a_follow_up_and_screen(db: AppContext) -> None:
     pairs = diagnostic_pairs(db)
     aid = ok_json("create", TALLER, "--stage", "diagnostic", "--date", DAY,
                   "--assessor", "Ing. Ruiz", *pairs)["id"]
-    for step in ("submit", "review", "finalise"):
-        ok_json(step, aid)
+    ok_json("submit", aid)
+    for step in ("review", "finalise"):
+        ok_json(step, aid, "--by", "Lic. Pérez")
     result = invoke("plan", TALLER, "--stage", "follow_up", "--json")
     assert result.exit_code == 0, result.output
     items = {entry["item"] for entry in json.loads(result.output)}

@@ -123,8 +123,8 @@ def test_illegal_transitions_are_refused_with_both_statuses(
     assert svc.send_back(session, catalog, view.id, note="falta WIP").status is S.DRAFT
     svc.record(session, catalog, view.id, {(M, "wip_days"): 3.0})
     svc.submit(session, catalog, view.id)
-    svc.review(session, catalog, view.id)
-    svc.finalise(session, catalog, view.id)
+    svc.review(session, catalog, view.id, by="Lic. Pérez")
+    svc.finalise(session, catalog, view.id, by="Lic. Pérez")
     for action in (svc.submit, svc.review, svc.finalise, svc.send_back):
         with pytest.raises(IllegalTransition, match="from final to"):
             action(session, catalog, view.id)
@@ -186,7 +186,7 @@ def test_correction_is_a_new_version_and_supersedes_only_when_final(
     evidence = {o.item: o for o in firm_observations(session, firm)}
     assert evidence["on_time_delivery_pct"].value == 92.0
     svc.submit(session, catalog, draft.id)
-    svc.review(session, catalog, draft.id)
+    svc.review(session, catalog, draft.id, by="Lic. Pérez")
     svc.finalise(session, catalog, draft.id, by="Lic. Pérez")
     old = svc.show(session, catalog, aid)
     assert old.status is S.SUPERSEDED

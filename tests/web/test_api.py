@@ -184,7 +184,8 @@ def test_the_assessment_workflow_through_the_api(web_app: FastAPI, api_client: A
     assert [v["id"] for v in corrected.json()["versions"]] == [aid, corrected.json()["id"]]
     history = [h["to_status"] for h in api_client("producer").get(
         f"{API}/assessments/{aid}").json()["history"]]
-    assert history == ["draft", "submitted", "reviewed", "final"]
+    # the dispute's opening and resolution are in the history too (who opened it counts)
+    assert history == ["draft", "submitted", "reviewed", "final", "open", "upheld"]
     audit = manager.get(f"{API}/audit", params={"entity": "assessment", "entity_id": aid,
                                                 "sort": "at"}).json()["items"]
     assert [(a["action"], a["actor"]) for a in audit] == [

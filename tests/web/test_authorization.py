@@ -37,6 +37,7 @@ ORDERING = frozenset({"admin", "program_manager", "buyer"})  # ORDER
 MATCHING = frozenset({"admin", "program_manager"})  # MATCH, READ_AUDIT
 ADMINS = frozenset({"admin"})  # MANAGE_ACCOUNTS
 SHARING = frozenset({"admin", "program_manager", "producer"})  # SHARE_DATA on F
+DISPUTING = frozenset({"admin", "program_manager", "producer"})  # the firm, or staff for it
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/charts/follow-ups"): Expect(EVERYONE),
     ("GET", "/charts/chain"): Expect(EVERYONE),
     ("GET", "/charts/firms/{firm_id}/benchmarks"): Expect(RAW_F),
-    # assessments: READ_RAW to read, ASSESS to change; a dispute is the firm's (READ_RAW)
+    # assessments: READ_RAW to read, ASSESS to change; a dispute is the firm's: its own
+    # accounts, or an admin or program manager for it (never an assessor or a buyer)
     ("GET", "/firms/{firm_id}/assessments"): Expect(RAW_F),
     ("GET", "/firms/{firm_id}/assessment-plan"): Expect(RAW_F),
     ("GET", "/assessments/{assessment_id}"): Expect(RAW_F),
@@ -153,7 +155,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("POST", "/assessments/{assessment_id}/review"): Expect(ASSESS_F),
     ("POST", "/assessments/{assessment_id}/return"): Expect(ASSESS_F, body=lambda t, r: {}),
     ("POST", "/assessments/{assessment_id}/finalise"): Expect(ASSESS_F),
-    ("POST", "/assessments/{assessment_id}/dispute"): Expect(RAW_F, FINAL, body=lambda t, r: {
+    ("POST", "/assessments/{assessment_id}/dispute"): Expect(DISPUTING, FINAL, body=lambda t, r: {
         "reason": f"authz {r}"}),
     ("POST", "/assessments/{assessment_id}/resolve"): Expect(ASSESS_F, FINAL, body=lambda t, r: {
         "outcome": "rejected", "resolution": f"authz {r}"}),
@@ -223,8 +225,12 @@ def targets(web_app: FastAPI, web_demo: WebDemo, api_token: Callable[[str], str]
     draft = post("/assessments", {"firm_id": firm, "stage": "diagnostic"})["id"]
     final = post("/assessments", {"firm_id": firm, "stage": "random_inspection",
                                   "values": {"practice": {"final_inspection": 2}}})["id"]
-    for step in ("submit", "review", "finalise"):
-        post(f"/assessments/{final}/{step}")
+    post(f"/assessments/{final}/submit")
+    manager = TestClient(web_app, headers={
+        "Authorization": f"Bearer {api_token('program_manager')}"})
+    for step in ("review", "finalise"):  # by a second person: separation of duties
+        answer = manager.post(f"{API}/assessments/{final}/{step}")
+        assert answer.status_code == 200, (step, answer.text)
     product = admin.get(f"{API}/firms/{firm}").json()["firm"]["products"][0]
     post("/inspections", {"firm_id": firm, "product": product, "lot": "L-AUTHZ",
                           "lot_size": 500})

@@ -103,7 +103,8 @@ def register(app: typer.Typer) -> None:
                json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
-            view = svc.review(session, context.catalog, assessment_id, by)
+            view = svc.review(session, context.catalog, assessment_id, by,
+                              single_person=context.settings.single_person_review)
         _out(view, context.catalog, json_out)
 
     @group.command("finalise", help=_("Make a reviewed assessment final: it becomes evidence "
@@ -114,7 +115,8 @@ def register(app: typer.Typer) -> None:
                  json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
-            view = svc.finalise(session, context.catalog, assessment_id, by)
+            view = svc.finalise(session, context.catalog, assessment_id, by,
+                                single_person=context.settings.single_person_review)
         _out(view, context.catalog, json_out)
 
     @group.command("return", help=_("Send a submitted or reviewed assessment back to its "
@@ -134,11 +136,13 @@ def register(app: typer.Typer) -> None:
     def dispute(ctx: typer.Context,
                 assessment_id: str = typer.Argument(..., help=id_help),
                 reason: str = typer.Option(..., "--reason", help=_("Why the firm disagrees.")),
+                by: str = typer.Option("", "--by", help=_(
+                    "Who opens it for the firm (name), for the history.")),
                 json_out: bool = json_option()) -> None:
         context = app_context(ctx)
         with context.transaction() as session:
             view = svc.dispute(session, context.catalog, assessment_id, reason,
-                               context.settings.dispute_window_days)
+                               context.settings.dispute_window_days, by=by)
         _out(view, context.catalog, json_out)
 
     @group.command("resolve", help=_("Resolve the open dispute of an assessment as upheld or "
@@ -155,7 +159,7 @@ def register(app: typer.Typer) -> None:
         outcome = DisputeStatus.UPHELD if upheld else DisputeStatus.REJECTED
         with context.transaction() as session:
             view = svc.resolve(session, context.catalog, assessment_id, outcome, resolution,
-                               by)
+                               by, single_person=context.settings.single_person_review)
         _out(view, context.catalog, json_out)
 
     @group.command("correct", help=_("Correct a final assessment: a new draft version with "
@@ -367,9 +371,11 @@ def render(view: AssessmentView, catalog: Catalog) -> None:
         for header in (_("When"), _("From"), _("To"), _("By"), _("Note")):
             table.add_column(header)
         for change in view.history:
+            by = change.by + (" " + _("(same person who recorded it)")
+                              if change.same_person else "")
             table.add_row(change.at.strftime("%Y-%m-%d %H:%M"),
                           _status(change.from_status) if change.from_status else "—",
-                          _status(change.to_status), change.by, change.note)
+                          _status(change.to_status), by, change.note)
         console.print(table)
     for d in view.disputes:
         console.print(_("Dispute opened {day}: {reason} — {status}").format(

@@ -4,6 +4,9 @@ user meets every feature of the life-cycle.
 
 A few dozen use cases per thousand firms, run through the same services an assessor uses
 (``services.assessments``), deterministic for a seed. Runs in the caller's transaction.
+Duties are separated as the services require: the firm opens its disputes, the review
+committee resolves them and reviews and finalises what an assessor recorded, and a
+correction is recorded by the assessor who made the visit.
 """
 
 from __future__ import annotations
@@ -87,25 +90,28 @@ def seed_workflow(session: Session, catalog: Catalog, *, seed: int, reference_da
     recent = _recent_final_diagnostics(session, reference_date - dt.timedelta(days=25),
                                        reference_date)
     for index in rng.permutation(len(past))[:scale]:
-        assessment, _firm, day = past[int(index)]
+        assessment, firm, day = past[int(index)]
         opened = day + dt.timedelta(days=int(rng.integers(2, window_days)))
         view = workflow.dispute(session, catalog, assessment,
-                                str(rng.choice(DISPUTE_REASONS)), window_days, today=opened)
+                                str(rng.choice(DISPUTE_REASONS)), window_days, today=opened,
+                                by=_for_firm(firm))
         closed = opened + dt.timedelta(days=int(rng.integers(7, 40)))
         if rng.random() < 0.5 and (change := _corrected(view.values)):
             workflow.resolve(session, catalog, assessment, DisputeStatus.UPHELD, UPHELD,
                              by=REVIEWER, today=closed)
-            new = workflow.correct(session, catalog, assessment, change, by=REVIEWER)
-            for step in (workflow.submit, workflow.review, workflow.finalise):
+            new = workflow.correct(session, catalog, assessment, change, by=view.assessor)
+            workflow.submit(session, catalog, new.id, by=view.assessor)
+            for step in (workflow.review, workflow.finalise):
                 step(session, catalog, new.id, by=REVIEWER)
             counts["upheld"] += 1
         else:
             workflow.resolve(session, catalog, assessment, DisputeStatus.REJECTED, REJECTED,
                              by=REVIEWER, today=closed)
             counts["rejected"] += 1
-    for assessment, _firm, day in recent[: max(scale // 3, 1)]:
+    for assessment, firm, day in recent[: max(scale // 3, 1)]:
         workflow.dispute(session, catalog, assessment, str(rng.choice(DISPUTE_REASONS)),
-                         window_days, today=min(day + dt.timedelta(days=3), reference_date))
+                         window_days, today=min(day + dt.timedelta(days=3), reference_date),
+                         by=_for_firm(firm))
         counts["open"] += 1
 
     # Visits in progress: follow-ups (or diagnostics) recorded lately, left at each step of
@@ -124,8 +130,10 @@ def seed_workflow(session: Session, catalog: Catalog, *, seed: int, reference_da
         view = workflow.create(session, catalog, firm_id=firm_id, stage=stage,
                                assessed_on=on, assessor="Ing. Demo", values=values,
                                notes="Visita en curso.", today=reference_date)
-        for move in (workflow.submit, workflow.review)[: position % 3]:
-            move(session, catalog, view.id, by="Ing. Demo")
+        if position % 3 >= 1:
+            workflow.submit(session, catalog, view.id, by="Ing. Demo")
+        if position % 3 >= 2:
+            workflow.review(session, catalog, view.id, by=REVIEWER)
         counts["progress"] += 1
 
     questions = catalog.screening
@@ -139,6 +147,11 @@ def seed_workflow(session: Session, catalog: Catalog, *, seed: int, reference_da
     return WorkflowSummary(disputes_open=counts["open"], disputes_upheld=counts["upheld"],
                            disputes_rejected=counts["rejected"],
                            in_progress=counts["progress"], screenings=counts["screenings"])
+
+
+def _for_firm(firm_id: str) -> str:
+    """Who opens a dispute in the demo: the firm itself."""
+    return f"Empresa {firm_id}"
 
 
 def _plausible(catalog: Catalog, metric_id: str, rng: np.random.Generator) -> float:

@@ -4,13 +4,19 @@ A final assessment is never edited: a correction is a new version which, once fi
 the old one *superseded* (kept, never evidence again). The firm may dispute a final
 assessment within a window of days after it became final; a dispute is open until it is
 upheld or rejected. Only final assessments are evidence for the evaluator.
+
+Separation of duties: review, finalisation and the resolution of a dispute are taken by a
+second person (``check_second_person``), and only the assessed firm opens a dispute
+(``may_dispute``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 
+from escalera.domain.permissions import Principal, Role
 from escalera.errors import N_, EscaleraError
 
 
@@ -126,3 +132,77 @@ def check_resolution(current: DisputeStatus, outcome: DisputeStatus) -> None:
                              status=str(current))
     if outcome is DisputeStatus.OPEN:
         raise DisputeRefused(N_("a dispute is resolved as upheld or rejected"))
+
+
+# Separation of duties. The person who recorded an assessment (its assessor, whoever created
+# it and whoever submitted it) neither reviews nor finalises it, and a dispute is resolved by
+# someone other than who opened it and who recorded the assessment. A one-person agency may
+# allow it (ESCALERA_SINGLE_PERSON_REVIEW); the step is then recorded as taken by the same
+# person. Names are compared without case or extra spaces, so "Ing. Ruiz" is "ing.  ruiz".
+
+
+class SecondStep(StrEnum):
+    """The steps that ask for a second person."""
+
+    REVIEW = "review"
+    FINALISE = "finalise"
+    RESOLVE = "resolve"
+
+
+class SecondPersonRequired(LifecycleError):
+    """A step that needs a second person was asked of who recorded the assessment or
+    opened the dispute, or of no one named."""
+
+
+class DisputeNotAllowed(LifecycleError):
+    """An account that does not speak for the assessed firm tried to open a dispute."""
+
+
+_SAME_PERSON = {
+    SecondStep.REVIEW: N_("{by} recorded this assessment and may not also review it: a "
+                          "second person reviews (a one-person agency may set "
+                          "ESCALERA_SINGLE_PERSON_REVIEW=true)"),
+    SecondStep.FINALISE: N_("{by} recorded this assessment and may not also make it final: "
+                            "a second person does (a one-person agency may set "
+                            "ESCALERA_SINGLE_PERSON_REVIEW=true)"),
+    SecondStep.RESOLVE: N_("{by} opened this dispute or recorded the assessment and may not "
+                           "also resolve it: a second person does (a one-person agency may "
+                           "set ESCALERA_SINGLE_PERSON_REVIEW=true)"),
+}
+
+
+def identity(name: str) -> str:
+    """A person's name as compared: no case, single spaces."""
+    return " ".join(name.split()).casefold()
+
+
+def check_second_person(step: SecondStep, by: str, excluded: Iterable[str],
+                        single_person: bool = False) -> bool:
+    """Whether ``by`` takes ``step`` as one of the ``excluded`` people (who recorded the
+    assessment; for a resolution, also who opened the dispute): refused unless
+    ``single_person`` allows it, and then True so the step is recorded as such."""
+    if not identity(by):
+        raise SecondPersonRequired(
+            N_("name who takes this step (review, finalise or resolve a dispute), so that it "
+               "can be checked it is not who recorded the assessment"))
+    same = identity(by) in {identity(name) for name in excluded if identity(name)}
+    if same and not single_person:
+        raise SecondPersonRequired(_SAME_PERSON[step], by=by)
+    return same
+
+
+def may_dispute(who: Principal, firm_id: str) -> bool:
+    """A dispute is the assessed firm's right of reply: its own producer accounts open it,
+    or an admin or program manager records it for the firm (a complaint made in writing or
+    in person). Assessors never, nor buyers, even those the firm shares its data with."""
+    if who.role is Role.PRODUCER:
+        return who.firm_id == firm_id
+    return who.unrestricted
+
+
+def check_may_dispute(who: Principal, firm_id: str) -> None:
+    """DisputeNotAllowed unless ``who`` speaks for the assessed firm (``may_dispute``)."""
+    if not may_dispute(who, firm_id):
+        raise DisputeNotAllowed(
+            N_("only the assessed firm opens a dispute of its assessment (its own account, or "
+               "an admin or program manager recording it for the firm)"))

@@ -1,6 +1,13 @@
 """Assessment workflow use cases: create, record values, submit, review, finalise, send
 back, dispute, resolve, correct, screen, plan and show.
 
+Separation of duties (``lifecycle.check_second_person``): review and finalise are taken by
+someone other than who recorded the assessment (its assessor, its creator, its submitter);
+a dispute is resolved by someone other than who opened it and who recorded the assessment.
+With ``single_person=True`` (a one-person agency) such a step is allowed and its history
+entry says ``same_person``. Opening and resolving a dispute are history entries too (from
+``final`` to the dispute's status), so the history names who opened it.
+
 Each function is one use case working in the caller's session (the caller owns the
 transaction: ``AppContext.transaction()``); nothing is written when one raises. The rules
 live in the domain: ``lifecycle`` (statuses, disputes), ``observation_rules`` (values and
@@ -24,9 +31,11 @@ from escalera.domain.lifecycle import (
     AssessmentStatus,
     DisputeStatus,
     LifecycleError,
+    SecondStep,
     check_dispute,
     check_editable,
     check_resolution,
+    check_second_person,
     check_transition,
 )
 from escalera.domain.observation_rules import check_date, check_values
@@ -59,6 +68,7 @@ class StatusChange(BaseModel):
     at: dt.datetime
     by: str
     note: str = ""
+    same_person: bool = False  # a second person's step taken by who recorded it
 
 
 class Dispute(BaseModel):
@@ -162,10 +172,14 @@ def submit(session: Session, catalog: Catalog, public_id: str, by: str = "",
 
 
 def review(session: Session, catalog: Catalog, public_id: str, by: str = "",
-           now: dt.datetime | None = None) -> AssessmentView:
-    """Mark a submitted assessment as reviewed by a second person."""
+           now: dt.datetime | None = None, single_person: bool = False) -> AssessmentView:
+    """Mark a submitted assessment as reviewed by a second person (not who recorded it,
+    unless ``single_person``)."""
     row = repo.load(session, public_id, for_update=True)
-    _move(session, row, S.REVIEWED, by, _now(now))
+    check_transition(S(row.status), S.REVIEWED)
+    same = check_second_person(SecondStep.REVIEW, by, recorded_by(session, row),
+                               single_person)
+    _move(session, row, S.REVIEWED, by, _now(now), same_person=same)
     row.reviewed_at, row.reviewed_by = _now(now), by
     return show(session, catalog, row.public_id)
 
@@ -179,25 +193,31 @@ def send_back(session: Session, catalog: Catalog, public_id: str, by: str = "",
 
 
 def finalise(session: Session, catalog: Catalog, public_id: str, by: str = "",
-             now: dt.datetime | None = None) -> AssessmentView:
-    """Make a reviewed assessment final evidence; a final correction supersedes the version
-    it corrects."""
+             now: dt.datetime | None = None, single_person: bool = False) -> AssessmentView:
+    """Make a reviewed assessment final evidence, by someone other than who recorded it
+    (unless ``single_person``); a final correction supersedes the version it corrects."""
     now = _now(now)
     row = repo.load(session, public_id, for_update=True)
     check_transition(S(row.status), S.FINAL)
+    same = check_second_person(SecondStep.FINALISE, by, recorded_by(session, row),
+                               single_person)
     if row.supersedes_id is not None:
         older = session.get(AssessmentRow, row.supersedes_id, with_for_update=True)
         if older is not None:
             _move(session, older, S.SUPERSEDED, by, now, note=row.public_id)
-    _move(session, row, S.FINAL, by, now)
+    _move(session, row, S.FINAL, by, now, same_person=same)
     row.finalised_at, row.finalised_by = now, by
     return show(session, catalog, row.public_id)
 
 
 def dispute(session: Session, catalog: Catalog, public_id: str, reason: str,
-            window_days: int, today: dt.date | None = None) -> AssessmentView:
-    """The firm disputes a final assessment, within ``window_days`` of it becoming final."""
+            window_days: int, today: dt.date | None = None, by: str = "",
+            now: dt.datetime | None = None) -> AssessmentView:
+    """The firm disputes a final assessment, within ``window_days`` of it becoming final;
+    ``by`` (who opened it, for the firm) is kept in the history. Whether the account may
+    speak for the firm is the adapter's check (``lifecycle.may_dispute``)."""
     row = repo.load(session, public_id, for_update=True)
+    at = _at(today, now)
     if not reason.strip():
         raise EscaleraError(N_("a dispute needs a reason"))
     finalised = row.finalised_at.date() if row.finalised_at else row.assessed_on
@@ -206,14 +226,17 @@ def dispute(session: Session, catalog: Catalog, public_id: str, reason: str,
     check_dispute(S(row.status), finalised, today, window_days, open_)
     session.add(DisputeRow(assessment_id=row.id, opened_on=today, reason=reason.strip(),
                            status=str(DisputeStatus.OPEN), resolution="", resolved_by=""))
+    repo.add_status_change(session, row.id, row.status, str(DisputeStatus.OPEN), at, by)
     session.flush()
     return show(session, catalog, row.public_id)
 
 
 def resolve(session: Session, catalog: Catalog, public_id: str, outcome: DisputeStatus,
-            resolution: str, by: str = "", today: dt.date | None = None) -> AssessmentView:
-    """Close the open dispute of an assessment as upheld or rejected, with the reasoning.
-    An upheld dispute is followed by a correction (a new version)."""
+            resolution: str, by: str = "", today: dt.date | None = None,
+            now: dt.datetime | None = None, single_person: bool = False) -> AssessmentView:
+    """Close the open dispute of an assessment as upheld or rejected, with the reasoning,
+    by someone other than who opened it and who recorded the assessment (unless
+    ``single_person``). An upheld dispute is followed by a correction (a new version)."""
     row = repo.load(session, public_id, for_update=True)
     disputes = repo.disputes_of(session, row.id, for_update=True)
     current = next((d for d in disputes if d.status == DisputeStatus.OPEN), None)
@@ -222,8 +245,13 @@ def resolve(session: Session, catalog: Catalog, public_id: str, outcome: Dispute
     check_resolution(DisputeStatus(current.status), outcome)
     if not resolution.strip():
         raise EscaleraError(N_("a resolution needs a text saying why"))
+    same = check_second_person(SecondStep.RESOLVE, by,
+                               [*recorded_by(session, row), dispute_opener(session, row)],
+                               single_person)
     current.status, current.resolution = str(outcome), resolution.strip()
     current.resolved_on, current.resolved_by = _today(today), by
+    repo.add_status_change(session, row.id, row.status, str(outcome), _at(today, now), by,
+                           same_person=same)
     session.flush()
     return show(session, catalog, row.public_id)
 
@@ -306,7 +334,8 @@ def show(session: Session, catalog: Catalog, public_id: str,
         assessed_on=row.assessed_on, assessor=row.assessor, status=S(row.status),
         version=row.version, notes=row.notes, values=nested, missing=missing,
         history=tuple(StatusChange(from_status=c.from_status, to_status=c.to_status,
-                                   at=c.changed_at, by=c.changed_by, note=c.note)
+                                   at=c.changed_at, by=c.changed_by, note=c.note,
+                                   same_person=c.same_person)
                       for c in repo.status_history(session, row.id)),
         disputes=tuple(Dispute(opened_on=d.opened_on, reason=d.reason,
                                status=DisputeStatus(d.status), resolution=d.resolution,
@@ -340,12 +369,27 @@ def _insert(session: Session, firm_row: int, stage: Stage, assessed_on: dt.date,
 
 
 def _move(session: Session, row: AssessmentRow, target: AssessmentStatus, by: str,
-          now: dt.datetime, note: str = "") -> None:
+          now: dt.datetime, note: str = "", same_person: bool = False) -> None:
     current = S(row.status)
     check_transition(current, target)
     row.status = str(target)
-    repo.add_status_change(session, row.id, str(current), str(target), now, by, note)
+    repo.add_status_change(session, row.id, str(current), str(target), now, by, note,
+                           same_person)
     session.flush()
+
+
+def recorded_by(session: Session, row: AssessmentRow) -> list[str]:
+    """Who recorded an assessment: its assessor, who created it and who submitted it."""
+    history = repo.status_history(session, row.id)
+    created = [c.changed_by for c in history if c.from_status == ""]
+    return [row.assessor, row.submitted_by, *created]
+
+
+def dispute_opener(session: Session, row: AssessmentRow) -> str:
+    """Who opened the latest dispute of an assessment (its history entry to ``open``)."""
+    opened = [c.changed_by for c in repo.status_history(session, row.id)
+              if c.to_status == DisputeStatus.OPEN]
+    return opened[-1] if opened else ""
 
 
 def _scope(session: Session, catalog: Catalog, row: AssessmentRow,
@@ -367,6 +411,13 @@ def _scope_for(session: Session, catalog: Catalog, firm_id: str, firm_row: int, 
 
 def _today(today: dt.date | None) -> dt.date:
     return today if today is not None else dt.date.today()
+
+
+def _at(today: dt.date | None, now: dt.datetime | None) -> dt.datetime:
+    """When a dispute step happened: ``now``, else noon of a given day, else now."""
+    if now is not None:
+        return now
+    return _now(None) if today is None else dt.datetime.combine(today, dt.time(12))
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:

@@ -101,11 +101,13 @@ def put_values(session: Session, assessment_row: int, values: Values) -> None:
 
 
 def add_status_change(session: Session, assessment_row: int, from_status: str, to_status: str,
-                      at: dt.datetime, by: str, note: str = "") -> None:
-    """Append one step to an assessment's life-cycle history."""
+                      at: dt.datetime, by: str, note: str = "",
+                      same_person: bool = False) -> None:
+    """Append one step to an assessment's life-cycle history (``same_person``: a step that
+    asks for a second person, taken by who recorded it, as a one-person agency allows)."""
     session.add(StatusChangeRow(assessment_id=assessment_row, from_status=from_status,
                                 to_status=to_status, changed_at=at, changed_by=by,
-                                note=note[:500]))
+                                note=note[:500], same_person=same_person))
 
 
 def status_history(session: Session, assessment_row: int) -> list[StatusChangeRow]:

@@ -4,9 +4,14 @@ and what a visit must measure, through ``services.assessments``.
 
 Assessments are raw data: reading them needs ``READ_RAW`` on the firm (the firm itself,
 its assessors, program managers, admins); changing them needs ``ASSESS`` on the firm
-(assessors only for their assigned firms). A dispute is the firm's right of reply, so
-whoever may read the firm's raw data may open one. Every change is written to the audit
-log with the assessment's status and values before and after.
+(assessors only for their assigned firms). Review, finalisation and the resolution of a
+dispute are taken by a second person (``lifecycle.check_second_person``: not who recorded
+the assessment, nor who opened the dispute), unless ESCALERA_SINGLE_PERSON_REVIEW allows
+it; a refusal is a rule of the domain (400), as the account's role may take the step on
+another assessment. A dispute is the firm's right of reply: only the firm's own accounts
+open one, or an admin or program manager for the firm (``lifecycle.may_dispute``; never a
+buyer with a data share, never an assessor: 403). Every change is written to the audit log with
+the assessment's status and values before and after.
 """
 
 from __future__ import annotations
@@ -15,12 +20,17 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from escalera.domain.evidence import ItemKind, Stage
-from escalera.domain.lifecycle import AssessmentStatus, DisputeStatus
+from escalera.domain.lifecycle import (
+    AssessmentStatus,
+    DisputeNotAllowed,
+    DisputeStatus,
+    check_may_dispute,
+)
 from escalera.domain.permissions import Action, Principal
 from escalera.presentation import item_label
 from escalera.services import accounts
@@ -30,15 +40,16 @@ from escalera.services.context import AppContext
 from escalera.web.api.access import ERRORS, NO_CONTROL, firm_scope, may
 from escalera.web.api.lists import Page, Paged, page_params, paged
 from escalera.web.deps import DB, Who, context
+from escalera.web.text import Identifier, LongText
 
 router = APIRouter(tags=["assessments"], responses=ERRORS)
 Ctx = Annotated[AppContext, Depends(context)]
 AssessmentId = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_CONTROL,
                                    description="Assessment id, e.g. A-20261127-00000001.")]
-FirmId = Annotated[str, Path(max_length=20, description="Public firm id, F-XXXX-XXXX-C.")]
+FirmId = Annotated[Identifier, Path(max_length=20, description="Public firm id, F-XXXX-XXXX-C.")]
 Value = Annotated[float, Field(allow_inf_nan=False)]
-Values = dict[ItemKind, dict[Annotated[str, Field(max_length=64)], Value]]
-Text = Annotated[str, Field(max_length=10_000)]
+Values = dict[ItemKind, dict[Annotated[Identifier, Field(max_length=64)], Value]]
+Text = Annotated[LongText, Field(max_length=10_000)]
 Name = Annotated[str, Field(max_length=120, pattern=NO_CONTROL)]
 SORTABLE = ("assessment_id", "stage", "assessed_on", "assessor", "status", "version")
 
@@ -68,7 +79,7 @@ class AssessmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    firm_id: str = Field(max_length=20)
+    firm_id: Identifier = Field(max_length=20)
     stage: Stage
     assessed_on: dt.date | None = Field(default=None, description="Default today.")
     assessor: Name = Field(default="", description="Who assessed; default the account.")
@@ -82,8 +93,8 @@ class ScreeningCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    firm_id: str = Field(max_length=20)
-    answers: dict[Annotated[str, Field(max_length=64)], Annotated[int, Field(ge=0, le=100)]]
+    firm_id: Identifier = Field(max_length=20)
+    answers: dict[Annotated[Identifier, Field(max_length=64)], Annotated[int, Field(ge=0, le=100)]]
     assessed_on: dt.date | None = None
     assessor: Name = ""
     notes: Text = ""
@@ -104,7 +115,7 @@ class SendBack(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[str, Field(max_length=500)] = ""
+    note: Annotated[LongText, Field(max_length=500)] = ""
 
 
 class DisputeOpen(BaseModel):
@@ -112,7 +123,7 @@ class DisputeOpen(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, Field(min_length=1, max_length=5_000)]
+    reason: Annotated[LongText, Field(min_length=1, max_length=5_000)]
 
 
 class DisputeResolve(BaseModel):
@@ -121,7 +132,7 @@ class DisputeResolve(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["upheld", "rejected"]
-    resolution: Annotated[str, Field(min_length=1, max_length=5_000)]
+    resolution: Annotated[LongText, Field(min_length=1, max_length=5_000)]
 
 
 def _values(values: Values) -> dict[tuple[ItemKind, str], float]:
@@ -142,6 +153,11 @@ def _changed(who: Principal, session: Session, ctx: AppContext, assessment_id: s
     may(who, action)
     before = svc.show(session, ctx.catalog, assessment_id, ctx.settings.stale_after_days)
     firm_scope(who, action, before.firm_id)
+    if verb == "dispute":
+        try:
+            check_may_dispute(who, before.firm_id)
+        except DisputeNotAllowed as exc:
+            raise HTTPException(403, str(exc)) from None
     after = change()
     accounts.audit(session, actor=who.username, action=verb, entity="assessment",
                    entity_id=after.id, before=_state(before), after=_state(after))
@@ -247,7 +263,8 @@ def submit(assessment_id: AssessmentId, who: Who, session: DB, ctx: Ctx) -> Asse
 def review(assessment_id: AssessmentId, who: Who, session: DB, ctx: Ctx) -> AssessmentView:
     """Mark a submitted assessment as reviewed by a second person."""
     return _changed(who, session, ctx, assessment_id, Action.ASSESS, "review",
-                    lambda: svc.review(session, ctx.catalog, assessment_id, who.username))
+                    lambda: svc.review(session, ctx.catalog, assessment_id, who.username,
+                                       single_person=ctx.settings.single_person_review))
 
 
 @router.post("/assessments/{assessment_id}/return", response_model=AssessmentView)
@@ -263,27 +280,31 @@ def send_back(assessment_id: AssessmentId, body: SendBack, who: Who, session: DB
 def finalise(assessment_id: AssessmentId, who: Who, session: DB, ctx: Ctx) -> AssessmentView:
     """Make a reviewed assessment final: it becomes evidence and is never edited again."""
     return _changed(who, session, ctx, assessment_id, Action.ASSESS, "finalise",
-                    lambda: svc.finalise(session, ctx.catalog, assessment_id, who.username))
+                    lambda: svc.finalise(session, ctx.catalog, assessment_id, who.username,
+                                         single_person=ctx.settings.single_person_review))
 
 
 @router.post("/assessments/{assessment_id}/dispute", response_model=AssessmentView)
 def dispute(assessment_id: AssessmentId, body: DisputeOpen, who: Who, session: DB, ctx: Ctx
             ) -> AssessmentView:
     """The firm disputes a final assessment, within ESCALERA_DISPUTE_WINDOW_DAYS of it
-    becoming final (one open dispute at a time)."""
+    becoming final (one open dispute at a time): its own accounts, or an admin or program
+    manager recording it for the firm; never a buyer, even with a data share."""
     return _changed(who, session, ctx, assessment_id, Action.READ_RAW, "dispute",
                     lambda: svc.dispute(session, ctx.catalog, assessment_id, body.reason,
-                                        ctx.settings.dispute_window_days))
+                                        ctx.settings.dispute_window_days, by=who.username))
 
 
 @router.post("/assessments/{assessment_id}/resolve", response_model=AssessmentView)
 def resolve(assessment_id: AssessmentId, body: DisputeResolve, who: Who, session: DB,
             ctx: Ctx) -> AssessmentView:
-    """Close the open dispute as upheld (a correction should follow) or rejected."""
+    """Close the open dispute as upheld (a correction should follow) or rejected, by
+    someone other than who opened it and who recorded the assessment."""
     return _changed(who, session, ctx, assessment_id, Action.ASSESS, "resolve",
                     lambda: svc.resolve(session, ctx.catalog, assessment_id,
                                         DisputeStatus(body.outcome), body.resolution,
-                                        who.username))
+                                        who.username,
+                                        single_person=ctx.settings.single_person_review))
 
 
 @router.post("/assessments/{assessment_id}/correct", response_model=AssessmentView,

@@ -38,6 +38,7 @@ from escalera.store.tables import AuditRow
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.security import csrf_ok
 from escalera.web.templating import render
+from escalera.web.text import checked_form
 
 router = APIRouter()
 Ctx = Annotated[AppContext, Depends(context)]
@@ -51,12 +52,14 @@ STAGE_WORDS = {Stage.SCREENING: N_("screening"), Stage.DIAGNOSTIC: N_("diagnosti
                Stage.RANDOM_INSPECTION: N_("random inspection")}
 STATUS_WORDS = {"draft": N_("draft"), "submitted": N_("submitted"),
                 "reviewed": N_("reviewed"), "final": N_("final"),
-                "superseded": N_("superseded")}
+                "superseded": N_("superseded"), "open": N_("dispute open"),
+                "upheld": N_("dispute upheld"), "rejected": N_("dispute rejected")}
+"""Statuses of the history: the assessment's, and its disputes' (opened and resolved)."""
 
 
 async def form_data(request: Request) -> FormData:
     """The posted form (read once; Starlette keeps it on the request)."""
-    return await request.form()
+    return checked_form(await request.form())
 
 
 Form = Annotated[FormData, Depends(form_data)]
