@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from escalera.analytics.confidentiality import MIN_ALLOWED_GROUP_SIZE, MIN_GROUP_SIZE
 from escalera.errors import ConfigError
@@ -13,6 +16,11 @@ from escalera.i18n import _
 
 DEFAULT_SQLITE_FILE = "escalera.db"
 DEV_SECRET = "development-only-secret-change-me"
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 8
+SECRET_MIN_BITS_PER_CHAR = 2.9  # Shannon estimate; a random hex string of 32 has about 3.6
+SECRET_SETTINGS = frozenset({"secret_key"})
+"""Settings whose values are never echoed in an error."""
 
 
 class Settings(BaseSettings):
@@ -51,13 +59,35 @@ class Settings(BaseSettings):
                             "outside development.")
     login_attempts: int = Field(default=5, ge=1, description="Failed logins allowed per "
                                 "user and address in 15 minutes before refusing.")
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list, description="Reverse proxies whose X-Forwarded-For or "
+        "Forwarded header names the client (addresses or networks, comma-separated); from "
+        "any other peer those headers are ignored.")
+    single_person_review: bool = Field(
+        default=False, description="A one-person agency: whoever recorded an assessment may "
+        "also review and finalise it and resolve its disputes; each such step is recorded "
+        "as taken by the same person.")
+    public_api_docs: bool = Field(
+        default=False, description="In production, /api/docs and /openapi.json are shown "
+        "without signing in (always shown in development).")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] \
+            if isinstance(value, str) else value
 
     @field_validator("secret_key")
     @classmethod
     def _secret(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("env", "development") != "development" and value == DEV_SECRET:
+        if info.data.get("env", "development") == "development":
+            return value
+        if value == DEV_SECRET:
             raise ValueError(_("the default secret key may only be used in development; set "
                                "ESCALERA_SECRET_KEY to a long random value"))
+        weakness = secret_weakness(value)
+        if weakness:
+            raise ValueError(weakness)
         return value
 
     @field_validator("min_group_size")
@@ -75,13 +105,36 @@ class Settings(BaseSettings):
         return f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
 
 
+def secret_weakness(value: str) -> str:
+    """Why ``value`` is too weak to sign sessions in production ("" when it is not): at least
+    32 characters, 8 of them different, an estimated 2.9 bits of Shannon entropy per
+    character, and not a shorter piece repeated. ``python -c "import secrets;
+    print(secrets.token_urlsafe(32))"`` makes a good one."""
+    advice = _("set ESCALERA_SECRET_KEY to a long random value, e.g. the output of python -c "
+               "\"import secrets; print(secrets.token_urlsafe(32))\"")
+    if len(value) < SECRET_MIN_LENGTH:
+        return _("the secret key has {length} characters; production needs at least "
+                 "{minimum}: {advice}").format(length=len(value), minimum=SECRET_MIN_LENGTH,
+                                                advice=advice)
+    counts = Counter(value)
+    bits = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    repeated = value in (value + value)[1:-1]  # a shorter piece repeated
+    if len(counts) < SECRET_MIN_DISTINCT or bits < SECRET_MIN_BITS_PER_CHAR or repeated:
+        return _("the secret key is not random enough (too few different characters, or a "
+                 "piece repeated): {advice}").format(advice=advice)
+    return ""
+
+
 def load_settings() -> Settings:
     """Settings from the environment; a bad ``ESCALERA_*`` value is one ConfigError line
-    naming the variable, its value and the reason."""
+    naming the variable, its value (never a secret's) and the reason."""
     try:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "ESCALERA_" + str(first["loc"][0]).upper() if first["loc"] else "ESCALERA_*"
-        raise ConfigError(_("{variable}={value!r}: {reason}").format(
-            variable=name, value=first.get("input"), reason=first["msg"])) from None
+        field = str(first["loc"][0]) if first["loc"] else ""
+        name = "ESCALERA_" + field.upper() if field else "ESCALERA_*"
+        value = "***" if field in SECRET_SETTINGS else repr(first.get("input"))
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(_("{variable}={value}: {reason}").format(
+            variable=name, value=value, reason=reason)) from None

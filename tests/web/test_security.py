@@ -17,8 +17,9 @@ def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("ESCALERA_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="ESCALERA_SECRET_KEY"):
         load_settings()
-    monkeypatch.setenv("ESCALERA_SECRET_KEY", "x" * 40)
-    assert load_settings().secret_key == "x" * 40
+    strong = "kQ7v-N2pZ_x9LwR4tY8mB3cJ6hF1sD5gA0eU"  # "x" * 40 is refused as not random
+    monkeypatch.setenv("ESCALERA_SECRET_KEY", strong)
+    assert load_settings().secret_key == strong
     monkeypatch.setenv("ESCALERA_ENV", "development")
     monkeypatch.delenv("ESCALERA_SECRET_KEY")
     assert load_settings().secret_key == DEV_SECRET
