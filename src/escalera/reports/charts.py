@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 FIRM_COLOUR = "#c0392b"
@@ -29,9 +30,10 @@ class Distribution:
     best: float
 
 
-def position_svg(dist: Distribution, firm_value: float | None) -> str:
+def position_svg(dist: Distribution, firm_value: float | None) -> Markup:
     """A one-line box chart: p10-p90 whiskers, p25-p75 box, median, best practice (diamond)
-    and the firm (dot). The report prints the key once, beside the table."""
+    and the firm (dot). The report prints the key once, beside the table. Markup, printed
+    as is: the chart holds numbers only, no text a user typed."""
     fig = Figure(figsize=(4.2, 0.6), dpi=100)
     ax = fig.add_axes((0.03, 0.38, 0.94, 0.6))
     ax.hlines(0, dist.p10, dist.p90, color="#555555", linewidth=1)
@@ -55,4 +57,4 @@ def position_svg(dist: Distribution, firm_value: float | None) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg")
     svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]  # drop the XML prolog so it embeds inline
+    return Markup(svg[svg.index("<svg"):])  # drop the XML prolog: embeds inline

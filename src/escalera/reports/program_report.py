@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import Status
@@ -151,7 +151,7 @@ def money(value: float | None) -> str:
 @cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("escalera.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.globals["_"] = gettext
     env.globals["number"] = number

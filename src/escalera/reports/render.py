@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from escalera.i18n import gettext
 from escalera.reports.model import FirmReport
@@ -14,7 +14,7 @@ from escalera.reports.model import FirmReport
 @cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("escalera.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.globals["_"] = gettext  # looked up at render time: the current language
     return env

@@ -15,6 +15,7 @@ from escalera.config import Settings, load_settings
 from escalera.i18n import LANGUAGES, set_language
 from escalera.services.context import AppContext
 from escalera.web import api, errors, pages
+from escalera.web.headers import SecurityHeaders
 from escalera.web.security import LoginLimiter
 
 STATIC = Path(__file__).parent / "static"
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=chosen.secret_key,
                        session_cookie="escalera_session", same_site="lax",
                        https_only=chosen.env == "production", max_age=12 * 3600)
+    app.add_middleware(SecurityHeaders, production=chosen.env == "production")
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

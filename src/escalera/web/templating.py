@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 
 from escalera.domain.permissions import Action, can
 from escalera.errors import N_
@@ -28,7 +28,10 @@ def role_name(role: str) -> str:
 
 
 
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+# Every template escapes everything it prints (the names end in .html.j2, which
+# select_autoescape() would not match). Markup built in Python escapes its data where it is
+# built and is the only thing printed as is; templates never use |safe on data.
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                    trim_blocks=True, lstrip_blocks=True)
 _env.globals.update(_=gettext, number=number, status_label=status_label, role_name=role_name,
                     languages=LANGUAGES, can=can, Action=Action)

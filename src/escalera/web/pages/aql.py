@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -49,8 +50,10 @@ BASIS_WORDS = {"units": N_("nonconforming units"),
                "nonconformities": N_("nonconformities")}
 
 
-def oc_svg(plan: SamplingPlan, model: str) -> str:
-    """The OC curve as inline SVG markup (no XML prolog), labelled for screen readers."""
+def oc_svg(plan: SamplingPlan, model: str) -> Markup:
+    """The OC curve as inline SVG markup (no XML prolog), labelled for screen readers.
+    Markup, printed as is: matplotlib escapes the text it writes, and the only text is our
+    own axis labels and the plan's numbers (nothing a user typed)."""
     xlabel = (_("Process quality (% nonconforming)") if model == "binomial"
               else _("Process quality (nonconformities per 100 units)"))
     fig = curve_figure(plan, model, xlabel=xlabel, ylabel=_("Probability of acceptance"))
@@ -59,8 +62,8 @@ def oc_svg(plan: SamplingPlan, model: str) -> str:
     text = buffer.getvalue()
     start = text.find("<svg")
     svg = text[start:] if start >= 0 else text
-    return svg.replace("<svg ", '<svg role="img" aria-labelledby="oc-title" focusable="false" '
-                       , 1)
+    return Markup(svg.replace(
+        "<svg ", '<svg role="img" aria-labelledby="oc-title" focusable="false" ', 1))
 
 
 def _plan_inputs(lot_size: str, level: str, aql: str, severity: str) -> dict[str, str]:

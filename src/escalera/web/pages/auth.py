@@ -17,8 +17,9 @@ router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") \
-        else "/"
+    from escalera.web.redirects import same_site_path
+
+    return same_site_path(target)
 
 
 @router.get("/login")

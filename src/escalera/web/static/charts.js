@@ -91,8 +91,10 @@
         return null;
       }
       if (config.table) { figure.appendChild(table(config.table, first)); }
+      /* ast: Vega interprets its expressions instead of compiling them with Function(),
+         which the Content-Security-Policy (script-src 'self', no 'unsafe-eval') forbids. */
       return window.vegaEmbed(target, spec, {mode: config.mode || "vega-lite", renderer: "svg",
-                                             actions: false});
+                                             actions: false, ast: true});
     }).then(function (result) {
       if (result && result.view) {
         var svg = target.querySelector("svg");
