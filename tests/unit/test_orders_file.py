@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from escalera.domain.orders import Order
+from escalera.domain.orders import MAX_ORDERS_PER_REQUEST, Order
 from escalera.i18n import current_language, set_language
 from escalera.ingest.orders import OrderFileError, read_orders
 
@@ -23,6 +23,7 @@ SPANISH = ["Pedido", "Comprador", "Producto", "Cantidad", "Segmento", "Fecha de 
 ENGLISH = ["Order ID", "Buyer", "Product", "Quantity", "Ladder", "Level", "Order date",
            "Due date", "Unit price", "Splittable", "Max producers", "Min share",
            "Max pool members", "Pool regions", "Destination"]
+TODAY = dt.date(2027, 1, 2)  # the files' orders are new on this day
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,7 @@ def spanish_rows() -> list[list[str]]:
 
 def test_csv_with_spanish_headers(tmp_path: Path) -> None:
     orders = read_orders(write_csv(tmp_path / "pedidos.csv", SPANISH, spanish_rows(),
-                                   sep=";"))
+                                   sep=";"), today=TODAY)
     first, second = orders
     assert first == Order(id="P-17", buyer_name="Cadena del Norte", product="jeans",
                           quantity=9000, segment="domestic_discount_chains",
@@ -83,7 +84,7 @@ def test_xlsx_with_english_headers_and_real_dates(tmp_path: Path) -> None:
         ["B-2", None, "jeans", 1200, "regional_state_iso", "state", "2027-02-03",
          "15/04/2027", 99, "false", 1, None, 2, "Jalisco|Guanajuato", None],
     ]
-    orders = read_orders(write_xlsx(tmp_path / "orders.xlsx", ENGLISH, rows))
+    orders = read_orders(write_xlsx(tmp_path / "orders.xlsx", ENGLISH, rows), today=TODAY)
     assert [o.id for o in orders] == ["B-1", "B-2"]
     b1, b2 = orders
     assert (b1.ladder, b1.level, b1.quantity, b1.order_date, b1.due_date) == (
@@ -126,7 +127,7 @@ def test_a_bad_row_is_named_and_nothing_is_returned(tmp_path: Path, bad_row: lis
     rows[2][0] = "P-3"
     path = write_csv(tmp_path / "orders.csv", header, rows)
     with pytest.raises(OrderFileError) as raised:
-        read_orders(path)
+        read_orders(path, today=TODAY)
     text = str(raised.value)
     # the bad row is the third line of the file (the header is row 1)
     assert any(line.startswith("orders.csv:3: ") for line in text.splitlines()), text
@@ -143,7 +144,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
         ["P-1", "jeans", "x", "smaller_us_chains", "2027-01-04", "2027-03-01", "150"],
         ["P-2", "jeans", "1000", "smaller_us_chains", "2027-01-04", "someday", "150"]])
     with pytest.raises(OrderFileError) as raised:
-        read_orders(write_csv(tmp_path / "o.csv", header, rows))
+        read_orders(write_csv(tmp_path / "o.csv", header, rows), today=TODAY)
     text = str(raised.value)
     assert "o.csv:2: quantity: 'x'" in text and "o.csv:3: due date: 'someday'" in text
 
@@ -151,7 +152,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
 def test_duplicate_ids(tmp_path: Path) -> None:
     header, rows = minimal([GOOD, GOOD])
     with pytest.raises(OrderFileError) as raised:
-        read_orders(write_csv(tmp_path / "dup.csv", header, rows))
+        read_orders(write_csv(tmp_path / "dup.csv", header, rows), today=TODAY)
     assert "dup.csv" in str(raised.value) and "P-1" in str(raised.value)
     assert "twice" in str(raised.value)
 
@@ -169,7 +170,7 @@ def test_duplicate_ids(tmp_path: Path) -> None:
 def test_bad_headers(tmp_path: Path, header: list[str], needles: tuple[str, ...]) -> None:
     rows = [GOOD[: len(header)] + [""] * max(0, len(header) - len(GOOD))]
     with pytest.raises(OrderFileError) as raised:
-        read_orders(write_csv(tmp_path / "h.csv", header, rows))
+        read_orders(write_csv(tmp_path / "h.csv", header, rows), today=TODAY)
     for needle in needles:
         assert needle in str(raised.value)
     assert "h.csv" in str(raised.value)
@@ -180,7 +181,7 @@ def test_neither_segment_nor_level_in_a_row(tmp_path: Path) -> None:
               "due date", "price"]
     rows = [["P-1", "jeans", "10", "", "buyer_tiers", "", "2027-01-04", "2027-02-01", "1"]]
     with pytest.raises(OrderFileError) as raised:
-        read_orders(write_csv(tmp_path / "n.csv", header, rows))
+        read_orders(write_csv(tmp_path / "n.csv", header, rows), today=TODAY)
     assert "n.csv:2:" in str(raised.value) and "segment" in str(raised.value)
 
 
@@ -188,8 +189,34 @@ def test_many_problems_are_capped(tmp_path: Path) -> None:
     header, rows = minimal([[f"P-{i}", "jeans", "x", "smaller_us_chains", "2027-01-04",
                              "2027-03-01", "150"] for i in range(30)])
     with pytest.raises(OrderFileError) as raised:
-        read_orders(write_csv(tmp_path / "many.csv", header, rows))
+        read_orders(write_csv(tmp_path / "many.csv", header, rows), today=TODAY)
     lines = str(raised.value).splitlines()
     assert len(lines) == 21
     more = re.fullmatch(r"\.\.\. and (\d+) more", lines[-1])
     assert more is not None and int(more[1]) >= 10  # 30 bad rows, 20 shown
+
+
+@pytest.mark.parametrize(("bad_row", "column", "needle"), [
+    (["P-2", "jeans", "1000", "smaller_us_chains", "2027-01-04", "3000-01-01", "150"],
+     "due date", "planning horizon"),
+    (["P-2", "jeans", "67000000", "smaller_us_chains", "2027-01-04", "6758-01-01", "150"],
+     "quantity", "10000000"),
+    (["P-2", "jeans", "1000", "smaller_us_chains", "2025-01-04", "2027-03-01", "150"],
+     "order date", "in the past"),
+    (["P-2", "j" * 65, "1000", "smaller_us_chains", "2027-01-04", "2027-03-01", "150"],
+     "product", "at most 64"),
+])
+def test_a_row_beyond_the_bounds_is_named_and_nothing_is_returned(
+        tmp_path: Path, bad_row: list[str], column: str, needle: str) -> None:
+    header, rows = minimal([GOOD, bad_row])
+    with pytest.raises(OrderFileError) as raised:
+        read_orders(write_csv(tmp_path / "far.csv", header, rows), today=TODAY)
+    lines = [line for line in str(raised.value).splitlines() if line.startswith("far.csv:3: ")]
+    assert any(line.startswith(f"far.csv:3: {column}: ") and needle in line
+               for line in lines), lines
+
+
+def test_a_file_of_too_many_orders_is_refused(tmp_path: Path) -> None:
+    header, rows = minimal([[f"P-{i}", *GOOD[1:]] for i in range(MAX_ORDERS_PER_REQUEST + 1)])
+    with pytest.raises(OrderFileError, match="at most 5000"):
+        read_orders(write_csv(tmp_path / "huge.csv", header, rows), today=TODAY)

@@ -67,18 +67,25 @@ def month_loads(windows: pl.DataFrame, first: dt.date, last: dt.date) -> pl.Data
                          share=inside.cast(pl.Float64) / pl.col("total"))
 
 
-def committed_load(committed: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
+def committed_load(committed: pl.DataFrame, buckets: list[str]) -> pl.DataFrame:
     """Units held per producer and month by accepted allocations (firm_id, bucket, units),
-    for the months ``first`` .. ``last`` only (those a run plans)."""
-    windows = committed.select(pl.int_range(pl.len()).alias("key"),
-                               pl.col("order_date").alias("start"),
-                               pl.col("due_date").alias("end"))
-    shares = month_loads(windows, first, last)
-    held = committed.select("firm_id", "units", pl.int_range(pl.len()).alias("key"))
-    return (shares.join(held, on="key")
+    in the months ``buckets`` ("YYYY-MM") only: those the orders of a run span. The rows are
+    at most the allocations times those months, however far an accepted window reaches."""
+    months = pl.DataFrame({"bucket": sorted(set(buckets))}, schema={"bucket": pl.String})
+    months = months.with_columns(first=(pl.col("bucket") + "-01").str.to_date("%Y-%m-%d"))
+    spans = committed.select(
+        "firm_id", pl.col("units").cast(pl.Float64), pl.col("order_date").alias("start"),
+        pl.max_horizontal("due_date", pl.col("order_date") + pl.duration(days=1))
+        .alias("end"))
+    inside = (pl.min_horizontal("end", pl.col("first").dt.offset_by("1mo"))
+              - pl.max_horizontal("start", "first")).dt.total_days()
+    total = (pl.col("end") - pl.col("start")).dt.total_days()
+    return (spans.join(months, how="cross")
+            .with_columns(share=inside.cast(pl.Float64) / total)
+            .filter(pl.col("share") > 0)
             .group_by("firm_id", "bucket")
             .agg((pl.col("units") * pl.col("share")).sum().alias("units"))
-            .select("firm_id", "bucket", pl.col("units").cast(pl.Float64)))
+            .select("firm_id", "bucket", "units"))
 
 
 def screen(order: Order, required_rank: int, top_rank: int, allowed_days: int,

@@ -93,7 +93,7 @@ def register(app: typer.Typer, match_group: typer.Typer) -> None:
                    json_out: bool = json_option()) -> None:
         """Import orders."""
         context = app_context(ctx)
-        orders = read_orders(path)
+        orders = read_orders(path, dt.date.today())
         with context.transaction() as session:
             matching.add_orders(session, context.catalog, orders, dt.date.today())
         if json_out:
@@ -204,9 +204,10 @@ def register(app: typer.Typer, match_group: typer.Typer) -> None:
         weights = parse_weights(weight)
         if export is not None:
             check_export(export)  # before anything is stored
-        orders = read_orders(orders_file) if orders_file is not None else None
+        day = parse_day(on)
+        orders = read_orders(orders_file, day) if orders_file is not None else None
         with context.transaction() as session:
-            view = matching.run(session, context.catalog, orders=orders, on=parse_day(on),
+            view = matching.run(session, context.catalog, orders=orders, on=day,
                                 weights=weights, time_limit=time_limit,
                                 stale_after_days=context.settings.stale_after_days,
                                 now=dt.datetime.now(dt.UTC).replace(tzinfo=None))

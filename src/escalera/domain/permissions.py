@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -90,3 +91,26 @@ def can(principal: Principal, action: Action, firm_id: str | None = None) -> boo
     if principal.role is Role.BUYER:
         return firm_id in principal.shared
     return firm_id in principal.assigned
+
+
+def may_see_order(principal: Principal, buyer_id: str | None) -> bool:
+    """Whether an order, and its part of an allocation run, is shown to ``principal``:
+    admins and program managers see every order; a buyer its own firm's only."""
+    if can(principal, Action.MATCH):
+        return True
+    return (can(principal, Action.ORDER) and principal.firm_id is not None
+            and buyer_id == principal.firm_id)
+
+
+def may_see_run(principal: Principal, buyer_ids: Iterable[str | None]) -> bool:
+    """Whether ``principal`` may see an allocation run whose orders are of ``buyer_ids``:
+    admins and program managers any run; a buyer only a run holding one of its own orders,
+    and then only those orders and their totals (``sees_whole_run`` is False), never the
+    solver's figures, which sum every buyer's orders. A run that exists but is not the
+    viewer's is refused (403) by the API and the pages alike."""
+    return can(principal, Action.MATCH) or any(may_see_order(principal, b) for b in buyer_ids)
+
+
+def sees_whole_run(principal: Principal) -> bool:
+    """Whether ``principal`` sees every order of a run and the solver's figures."""
+    return can(principal, Action.MATCH)

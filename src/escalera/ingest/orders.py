@@ -1,18 +1,21 @@
 """Buyers' orders from a CSV or XLSX file (Spanish or English headers).
 
 Every problem names the file, the spreadsheet row, the column and the reason; when any row
-is bad nothing is returned (the caller stores nothing).
+is bad nothing is returned (the caller stores nothing). Each order keeps the bounds of
+``domain.orders`` (due date horizon, window, quantity, text and list lengths), and a file
+holds at most ``MAX_ORDERS_PER_REQUEST`` orders.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from escalera.domain.orders import Order
+from escalera.domain.orders import MAX_ORDERS_PER_REQUEST, Order, new_order_breaches
 from escalera.errors import N_, EscaleraError
 from escalera.i18n import _
 from escalera.ingest.cells import parse_bool, parse_date, split_list
@@ -73,10 +76,18 @@ KINDS = {"quantity": "int", "payment_days": "int", "max_producers": "int",
          "splittable": "bool", "pool_regions": "list"}
 
 
-def read_orders(path: Path) -> list[Order]:
-    """The orders of ``path``; raises OrderFileError listing every problem."""
+def read_orders(path: Path, today: dt.date | None = None) -> list[Order]:
+    """The orders of ``path`` as new orders on ``today`` (default: today); raises
+    OrderFileError listing every
+    problem."""
+    today = today or dt.date.today()
     table = read_table(path)
     columns, problems = _columns(table)
+    headers = {name: table.headers[index] for index, name in columns.items()}
+    if len(table.rows) > MAX_ORDERS_PER_REQUEST:
+        raise OrderFileError(N_("{text}"), text=_(
+            "{file}: {count} orders; at most {most} may be imported at once").format(
+            file=table.file, count=len(table.rows), most=MAX_ORDERS_PER_REQUEST))
     orders: list[Order] = []
     for row in table.rows:
         values: dict[str, Any] = {}
@@ -94,11 +105,18 @@ def read_orders(path: Path) -> list[Order]:
         if len(problems) > unreadable:
             continue  # a cell could not be read: its reason is given, not a knock-on one
         try:
-            orders.append(Order(**values))
+            order = Order(**values)
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "row"
                 problems.append(f"{table.file}:{row.number}: {where}: {err['msg']}")
+            continue
+        breaches = new_order_breaches(order, today)
+        problems.extend(f"{table.file}:{row.number}: "
+                        f"{headers.get(b.field.split('.')[0], b.field)}: {b.text()}"
+                        for b in breaches)
+        if not breaches:
+            orders.append(order)
     seen: set[str] = set()
     for order in orders:
         if order.id in seen:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -56,6 +56,7 @@ from escalera.domain.orders import (
     requirement,
     run_breaches,
 )
+from escalera.domain.permissions import Principal, may_see_order, may_see_run, sees_whole_run
 from escalera.domain.products import PRODUCTS, product_label
 from escalera.domain.regions import MUNICIPALITY_POINTS, STATE_CENTROIDS, canonical_state
 from escalera.domain.sourcing import compare
@@ -101,7 +102,8 @@ class OrderOutcome:
         """JSON-ready values."""
         o = self.order
         return {
-            "order": o.id, "buyer": o.buyer_id or o.buyer_name, "product": o.product,
+            "order": o.id, "buyer": o.buyer_id or o.buyer_name, "buyer_id": o.buyer_id,
+            "product": o.product,
             "quantity": o.quantity, "filled": self.filled,
             "fill_rate": round(self.filled / o.quantity, 4),
             "ladder": self.requirement.ladder, "level": self.requirement.level,
@@ -134,17 +136,39 @@ class RunView:
     greedy_objective: float
     time_limit: float
     orders: list[dict[str, Any]]
+    whole: bool = True  # False: one buyer's part, without the solver's figures
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready values (``escalera match run --json``)."""
+        """JSON-ready values (``escalera match run --json``); the quantity and units placed
+        are those of the orders shown, and a buyer's part has no solver figures."""
         filled = sum(o["filled"] for o in self.orders)
         wanted = sum(o["quantity"] for o in self.orders)
+        whole = self.whole
         return {"run": self.id, "on": self.on.isoformat(), "state": self.state,
                 "weights": self.weights, "status": self.status,
-                "objective": self.objective, "bound": self.bound, "gap": self.gap,
-                "seconds": self.seconds, "greedy_objective": self.greedy_objective,
+                "objective": self.objective if whole else None,
+                "bound": self.bound if whole else None, "gap": self.gap if whole else None,
+                "seconds": self.seconds,
+                "greedy_objective": self.greedy_objective if whole else None,
                 "time_limit": self.time_limit, "quantity": wanted, "filled": filled,
                 "orders": self.orders}
+
+    def seen_by(self, who: Principal) -> RunView | None:
+        """The run as ``who`` may see it (``domain.permissions.may_see_run``): all of it, a
+        buyer's own orders in it without the solver's figures, or None (not theirs)."""
+        buyers = [_buyer(o) for o in self.orders]
+        if not may_see_run(who, buyers):
+            return None
+        if sees_whole_run(who):
+            return self
+        return replace(self, whole=False, orders=[
+            o for o, b in zip(self.orders, buyers, strict=True) if may_see_order(who, b)])
+
+
+def _buyer(summary: dict[str, Any]) -> str | None:
+    """The buyer firm of an order in a stored run (runs saved before ``buyer_id`` was kept
+    name it in ``buyer``)."""
+    return summary["buyer_id"] if "buyer_id" in summary else summary.get("buyer")
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -276,7 +300,8 @@ def run(session: Session, catalog: Catalog, *, orders: Sequence[Order] | None = 
     breaches = {o.id: run_breaches(o, on) for o in stored}
     planned = [o for o in stored if not breaches[o.id]]
     producers = producers_frame(session)
-    held = committed_load(repo.committed_frame(session), *_span(planned, on))
+    load = order_loads(planned, on)
+    held = committed_load(repo.committed_frame(session), load["bucket"].unique().to_list())
     profiles = {d: _profiles(session, catalog, producers, d, stale_after_days)
                 for d in sorted({o.order_date for o in planned})}
     screened: dict[str, pl.DataFrame] = {}
@@ -286,8 +311,8 @@ def run(session: Session, catalog: Catalog, *, orders: Sequence[Order] | None = 
         frame = profiles[order.order_date].with_columns(rank=pl.col(f"rank:{need.ladder}"))
         screened[order.id] = screen(order, level_rank(catalog, need.ladder, need.level),
                                     len(ladder.levels), allowed_days(order, need), frame, held)
-    problem = _problem(planned, screened, producers, held, weights, pools_frame(session, on),
-                       on)
+    problem = _problem(planned, screened, producers, held, load, weights,
+                       pools_frame(session, on))
     result = allocate(problem, time_limit)
     outcomes = [_outcome(session, catalog, order, needs[order.id], screened[order.id],
                          result.assignments, problem.pools, result.status, result.gap,
@@ -305,18 +330,22 @@ def run(session: Session, catalog: Catalog, *, orders: Sequence[Order] | None = 
     return _view(header, catalog)
 
 
-def _span(orders: Sequence[Order], on: dt.date) -> tuple[dt.date, dt.date]:
-    """The months a run plans: from the first order date to the last due date of the orders
-    it plans (within the horizon by ``run_breaches``; the run date alone when none)."""
-    if not orders:
-        return on, on
-    return min(o.order_date for o in orders), min(max(o.due_date for o in orders),
-                                                  horizon_end(on))
+def order_loads(orders: Sequence[Order], on: dt.date) -> pl.DataFrame:
+    """The share of each order's units made in each month of its window (order_id, bucket,
+    fraction), the window clipped to the horizon of ``on``: at most a row per order and
+    month it spans, however far a date lies."""
+    windows = pl.DataFrame({"key": [o.id for o in orders],
+                            "start": [o.order_date for o in orders],
+                            "end": [o.due_date for o in orders]},
+                           schema={"key": pl.String, "start": pl.Date, "end": pl.Date})
+    first = min((o.order_date for o in orders), default=on)
+    return month_loads(windows, first, horizon_end(on)).select(
+        pl.col("key").alias("order_id"), "bucket", pl.col("share").alias("fraction"))
 
 
 def _problem(orders: Sequence[Order], screened: dict[str, pl.DataFrame],
-             producers: pl.DataFrame, held: pl.DataFrame, weights: Weights,
-             pools: pl.DataFrame, on: dt.date) -> AllocationProblem:
+             producers: pl.DataFrame, held: pl.DataFrame, load: pl.DataFrame,
+             weights: Weights, pools: pl.DataFrame) -> AllocationProblem:
     specs = tuple(OrderSpec(order_id=o.id, quantity=o.quantity, min_units=o.min_units,
                             max_producers=o.max_producers, splittable=o.splittable,
                             max_pool_members=o.max_pool_members, unit_price=o.unit_price)
@@ -328,12 +357,6 @@ def _problem(orders: Sequence[Order], screened: dict[str, pl.DataFrame],
     candidates = (pl.concat(frames) if frames else pl.DataFrame(
         schema={"order_id": pl.String, "producer_id": pl.String, **dict.fromkeys(
             columns, pl.Float64)})).rename({"free_units": "max_units"})
-    windows = pl.DataFrame({"key": [o.id for o in orders],
-                            "start": [o.order_date for o in orders],
-                            "end": [o.due_date for o in orders]},
-                           schema={"key": pl.String, "start": pl.Date, "end": pl.Date})
-    load = month_loads(windows, *_span(orders, on)).select(
-        pl.col("key").alias("order_id"), "bucket", pl.col("share").alias("fraction"))
     # Capacity only where it binds: each candidate's producer in its order's months.
     needed = candidates.select("order_id", "producer_id").join(load, on="order_id")
     capacity = bucket_capacity(producers, held, needed)

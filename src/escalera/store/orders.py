@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,8 @@ from escalera.store.firms import row_ids
 from escalera.store.tables import AllocationRow, FirmRow, MatchRunRow, OrderRow
 
 RUN_PREFIX = "M-"
+RUN_ID_PATTERN = r"^M-[0-9]{6,9}$"  # ASCII digits only; nine at most keeps within a row id
+_RUN_ID = re.compile(RUN_ID_PATTERN)
 
 
 def run_public_id(row_id: int) -> str:
@@ -25,11 +28,11 @@ def run_public_id(row_id: int) -> str:
 
 
 def run_row_id(text: str) -> int:
-    """The row id of ``M-000007`` (or ``7``)."""
-    raw = text.strip().upper().removeprefix(RUN_PREFIX)
-    if not raw.isdigit():
+    """The row id of ``M-000007``: ``M-`` and six to nine ASCII digits, nothing else (not
+    ``str.isdigit``, which takes superscripts and other scripts' digits)."""
+    if not _RUN_ID.fullmatch(text):
         raise NotFound(N_("no allocation run {id}"), id=text)
-    return int(raw)
+    return int(text.removeprefix(RUN_PREFIX))
 
 
 def order_to_row(order: Order, buyer_row: int | None) -> dict[str, Any]:

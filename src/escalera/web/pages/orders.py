@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from escalera.domain.orders import Order, requirement
-from escalera.domain.permissions import Action, Principal, can
+from escalera.domain.orders import Order, new_order_breaches, requirement
+from escalera.domain.permissions import Action, Principal, can, may_see_order
 from escalera.domain.products import PRODUCTS, product_label
 from escalera.errors import EscaleraError
 from escalera.i18n import _, current_language
@@ -44,17 +44,12 @@ def _may_see_orders(who: Principal) -> None:
         allow(who, Action.ORDER)
 
 
-def _own(who: Principal, buyer: str | None) -> bool:
-    """Whether an order of ``buyer`` is shown to ``who`` (buyers: their own firm's only)."""
-    return can(who, Action.MATCH) or (who.firm_id is not None and buyer == who.firm_id)
-
-
 def _orders_page(request: Request, session: Session, ctx: AppContext, who: Principal,
                  values: dict[str, str], errors: dict[str, str], message: str = "",
                  status_code: int = 200, notice: str = "") -> Response:
     lang = current_language()
     rows = [(row, order) for row, order in repo.orders(session, status=None)
-            if _own(who, order.buyer_id)]
+            if may_see_order(who, order.buyer_id)]
     runs = repo.today_runs(session, dt.date.today() - dt.timedelta(days=90)) \
         if can(who, Action.MATCH) else []
     return render(request, "orders.html.j2", {
@@ -124,12 +119,16 @@ def _read_order(values: dict[str, str], who: Principal, session: Session
     if errors:
         return None, errors
     try:
-        return Order(**data), errors
+        order = Order(**data)
     except ValidationError as exc:
         for err in exc.errors():
             where = str(err["loc"][0]) if err["loc"] else "form"
             errors[where if where in values or where in data else "form"] = str(err["msg"])
         return None, errors
+    for breach in new_order_breaches(order, dt.date.today()):  # the domain's bounds
+        where = breach.field.split(".")[0]
+        errors.setdefault(where if where in values else "form", breach.text())
+    return (None if errors else order), errors
 
 
 @router.post("/orders")
@@ -207,25 +206,15 @@ def run_allocation(request: Request, who: PageWho, session: DB, ctx: Ctx,
     return RedirectResponse(f"/orders/runs/{view.id}", status_code=303)
 
 
-def _visible_run(who: Principal, view: matching.RunView) -> list[dict[str, Any]]:
-    """The run's orders ``who`` may see; 403 when none."""
-    if can(who, Action.MATCH):
-        return view.orders
-    if not can(who, Action.ORDER):
-        allow(who, Action.MATCH)
-    mine = [o for o in view.orders if who.firm_id is not None and o["buyer"] == who.firm_id]
-    if not mine:
-        raise HTTPException(403, _("your account may not do this"))
-    return mine
-
-
 @router.get("/orders/runs/{run_id}")
 def run_page(run_id: str, request: Request, who: PageWho, session: DB, ctx: Ctx,
              accepted: int = 0) -> Response:
     """A run: assignments per order, pools and channels, explanations in the page language,
     working capital, time to market; Accept and export buttons."""
-    view = matching.show(session, ctx.catalog, run_id)
-    orders = _visible_run(who, view)
+    seen = matching.show(session, ctx.catalog, run_id).seen_by(who)
+    if seen is None:  # the same rule, and the same 403, as the API's
+        raise HTTPException(403, _("your account may not do this"))
+    view, orders = seen, seen.orders
     lang = current_language()
     pools: dict[str, str] = {}
     for channel in {a["channel"] for o in orders for a in o["allocations"]}:
