@@ -27,14 +27,18 @@ def context(request: Request) -> AppContext:
     return found
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on
-    error."""
-    with context(request).transaction() as session:
+    """One transaction per request: committed when the handler returns and before the
+    answer is sent (``scope="function"`` below), rolled back on error, so a confirmed
+    write is a stored write. Reads take no write lock (``AppContext.transaction``)."""
+    with context(request).transaction(write=request.method not in READS) as session:
         yield session
 
 
-DB = Annotated[Session, Depends(db)]
+DB = Annotated[Session, Depends(db, scope="function")]
 
 
 def optional_principal(request: Request, session: DB) -> Principal | None:

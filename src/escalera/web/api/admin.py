@@ -17,8 +17,9 @@ from escalera.services import accounts
 from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
+from escalera.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["administration"], responses=ERRORS)
+router = APIRouter(tags=["administration"], responses=ERRORS, route_class=IdempotentRoute)
 Filter = Annotated[str | None, Query(max_length=80, pattern=NO_CONTROL)]
 AUDIT_SORTABLE = ("at",)
 USER_SORTABLE = ("username", "role", "created_at")

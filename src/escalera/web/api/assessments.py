@@ -40,9 +40,10 @@ from escalera.services.context import AppContext
 from escalera.web.api.access import ERRORS, NO_CONTROL, firm_scope, may
 from escalera.web.api.lists import Page, Paged, page_params, paged
 from escalera.web.deps import DB, Who, context
+from escalera.web.idempotency import IdempotentRoute
 from escalera.web.text import Identifier, LongText
 
-router = APIRouter(tags=["assessments"], responses=ERRORS)
+router = APIRouter(tags=["assessments"], responses=ERRORS, route_class=IdempotentRoute)
 Ctx = Annotated[AppContext, Depends(context)]
 AssessmentId = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_CONTROL,
                                    description="Assessment id, e.g. A-20261127-00000001.")]

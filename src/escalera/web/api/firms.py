@@ -24,8 +24,9 @@ from escalera.store.firms import get_firm
 from escalera.web.api.access import firm_scope
 from escalera.web.api.lists import Page, page_params, paged
 from escalera.web.deps import DB, Who, allow, context
+from escalera.web.idempotency import IdempotentRoute
 
-router = APIRouter(prefix="/firms", tags=["firms"])
+router = APIRouter(prefix="/firms", tags=["firms"], route_class=IdempotentRoute)
 SORTABLE = ("firm_id", "name", "state", "municipality", "employees", "monthly_capacity")
 
 

@@ -27,8 +27,9 @@ from escalera.services import accounts
 from escalera.services import inspections as svc
 from escalera.web.api.access import ERRORS, NO_CONTROL, firm_scope, may
 from escalera.web.deps import DB, Who, allow
+from escalera.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["inspections"], responses=ERRORS)
+router = APIRouter(tags=["inspections"], responses=ERRORS, route_class=IdempotentRoute)
 EDITION = "ISO 2859-1:1999"
 FirmId = Annotated[str, Path(max_length=20, description="Public firm id, F-XXXX-XXXX-C.")]
 Product = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_CONTROL,

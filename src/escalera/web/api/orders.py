@@ -26,8 +26,9 @@ from escalera.store import orders as repo
 from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow, context
+from escalera.web.idempotency import IdempotentRoute
 
-router = APIRouter(tags=["orders"], responses=ERRORS)
+router = APIRouter(tags=["orders"], responses=ERRORS, route_class=IdempotentRoute)
 Ctx = Annotated[AppContext, Depends(context)]
 RunId = Annotated[str, Path(min_length=1, max_length=20, description="Run id, e.g. M-000001.")]
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]

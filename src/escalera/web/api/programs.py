@@ -30,8 +30,10 @@ from escalera.store import programs as store
 from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.charts import Day
 from escalera.web.deps import DB, Who, allow, context
+from escalera.web.idempotency import IdempotentRoute
 
-router = APIRouter(prefix="/programs", tags=["programs"], responses=ERRORS)
+router = APIRouter(prefix="/programs", tags=["programs"], responses=ERRORS,
+                   route_class=IdempotentRoute)
 Ctx = Annotated[AppContext, Depends(context)]
 
 
