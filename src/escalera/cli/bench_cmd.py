@@ -7,7 +7,6 @@ out); the footer says how many groups were left out.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from escalera.cli.common import app_context, console, json_option, on_option, pa
 from escalera.domain.products import product_label
 from escalera.errors import N_, EscaleraError
 from escalera.i18n import _, current_language
+from escalera.ingest import csvsafe
 from escalera.services import benchmarks as service
 from escalera.services.context import AppContext
 
@@ -69,7 +69,7 @@ def export_rows(rows: Sequence[dict[str, Any]], path: Path) -> None:
     columns = list(rows[0]) if rows else []
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csvsafe.writer(handle)  # no cell starts a formula
             writer.writerow(columns)
             writer.writerows([[row[c] for c in columns] for row in rows])
     elif suffix == ".xlsx":
@@ -77,7 +77,7 @@ def export_rows(rows: Sequence[dict[str, Any]], path: Path) -> None:
         sheet = book.active
         sheet.append(columns)
         for row in rows:
-            sheet.append([row[c] for c in columns])
+            sheet.append(csvsafe.xlsx_row(sheet, [row[c] for c in columns]))
         book.save(path)
     else:
         raise ExportError(N_("export to a .csv or .xlsx file, not {name!r}"), name=path.name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from escalera.i18n import _
+from escalera.ingest import csvsafe
 from escalera.ingest.duplicates import DuplicateCandidate, place
 from escalera.ingest.reading import RawTable
 
@@ -133,7 +133,9 @@ def rejects_path(source: Path) -> Path:
 def write_rejects(table: RawTable, problems: list[RowError], path: Path) -> int:
     """The rejected rows as they were, plus an ``error`` column; UTF-8 with BOM for Excel.
 
-    Fix the rows and import the rejects file itself: the ``error`` column is ignored.
+    Fix the rows and import the rejects file itself: the ``error`` column is ignored. A cell
+    that would start a formula gets a leading ``'`` (``ingest.csvsafe``; the messages echo
+    what was typed too); a plain number such as ``-5`` stays as typed.
     """
     by_row: dict[int, list[RowError]] = {}
     for problem in problems:
@@ -141,13 +143,15 @@ def write_rejects(table: RawTable, problems: list[RowError], path: Path) -> int:
             by_row.setdefault(problem.row, []).append(problem)
     delimiter = table.delimiter or ","
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter)
+        writer = csvsafe.writer(handle, delimiter=delimiter)
         writer.writerow([*table.headers, "error"])
         for row in table.rows:
             found = by_row.get(row.number)
             if found:
                 reasons = "; ".join(f"{p.column}: {p.reason}" if p.column else p.reason
                                     for p in found)
-                writer.writerow([*row.cells, _("row {row}: {reasons}").format(
-                    row=row.number, reasons=reasons)])
+                cells = [*row.cells, _("row {row}: {reasons}").format(
+                    row=row.number, reasons=reasons)]
+                # the cells are text as typed: a plain number may stay one wherever it is
+                writer.writerow(cells, numeric=[True] * len(row.cells) + [False])
     return len(by_row)

@@ -6,9 +6,9 @@ describes every column. Headers are Spanish or English; both import unchanged.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from escalera.ingest import csvsafe
 from escalera.ingest.formats import COLUMNS, KIND_NAMES, Kind
 
 # The template's own language, whatever the interface language is.
@@ -43,7 +43,7 @@ def write_template(kind: Kind, path: Path, *, fmt: str = "csv", lang: str = "es"
     rows = example_rows(kind, lang)
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csvsafe.writer(handle)
             writer.writerow(headers)
             writer.writerows(rows)
         return path
@@ -53,9 +53,9 @@ def write_template(kind: Kind, path: Path, *, fmt: str = "csv", lang: str = "es"
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = KIND_NAMES[kind][0 if lang == "en" else 1]
-    sheet.append(headers)
+    sheet.append(csvsafe.xlsx_row(sheet, headers))
     for row in rows:
-        sheet.append(row)
+        sheet.append(csvsafe.xlsx_row(sheet, row))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for number, col in enumerate(COLUMNS[kind], start=1):

@@ -1,7 +1,8 @@
 """Export firms, links and assessments (with observations) to CSV, XLSX or Parquet.
 
 The files use the documented import columns, so they import back unchanged
-(``escalera import all FOLDER``). CSV is UTF-8 with BOM so Excel shows accents; percentage
+(``escalera import all FOLDER``). CSV is UTF-8 with BOM so Excel shows accents, and a text
+cell that would start a formula gets a leading ``'`` (``ingest.csvsafe``); percentage
 metrics carry a ``%`` sign; ``volume_share`` is a fraction 0-1. XLSX is one workbook with
 a sheet per table, percentages as percent-formatted numbers. Parquet keeps types: lists are
 lists, percentages are 0-100 and ``volume_share`` 0-1, exactly as stored.
@@ -9,7 +10,6 @@ lists, percentages are 0-100 and ``volume_share`` 0-1, exactly as stored.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from escalera.domain.catalog_model import Catalog
+from escalera.ingest import csvsafe
 from escalera.ingest.formats import COLUMNS, Kind
 from escalera.ingest.reading import number_text
 from escalera.store.dump import all_assessments, all_firms, all_links
@@ -111,16 +112,17 @@ def _text(value: Any, percent: bool = False) -> str:
 def _write_csv(sheet: _Sheet, path: Path) -> None:
     value_col = sheet.columns.index("value") if "value" in sheet.columns else -1
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csvsafe.writer(handle)
         writer.writerow(sheet.columns)
         for number, row in enumerate(sheet.rows):
+            # numbers stay numbers (-2.5), text never starts a formula: by the value's type
             writer.writerow([_text(v, i == value_col and number in sheet.percent_rows)
-                             for i, v in enumerate(row)])
+                             for i, v in enumerate(row)],
+                            numeric=[csvsafe.is_number(v) for v in row])
 
 
 def _write_xlsx(sheets: Sequence[_Sheet], path: Path) -> Path:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     for sheet in sheets:
@@ -133,9 +135,7 @@ def _write_xlsx(sheets: Sequence[_Sheet], path: Path) -> Path:
             for i, value in enumerate(row):
                 if isinstance(value, list | tuple):
                     value = _text(value)
-                cell = WriteOnlyCell(ws, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
+                cell = csvsafe.xlsx_cell(ws, value)  # text, never a formula
                 if isinstance(value, float) and (
                         i == share_col or (i == value_col and number in sheet.percent_rows)):
                     cell.value = value if i == share_col else value / 100

@@ -1,16 +1,17 @@
 """A run's results as files: JSON (everything), XLSX (orders and allocations sheets) or CSV
 (orders, and allocations beside them) — what ``escalera match run|show --export`` and the
-run page's download buttons write."""
+run page's download buttons write. Order ids and firm names are chosen by buyers and
+producers: no cell is ever written as a formula (``ingest.csvsafe``)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
 from escalera.errors import N_, EscaleraError
 from escalera.i18n import _
+from escalera.ingest import csvsafe
 from escalera.services.matching import RunView
 
 
@@ -61,7 +62,7 @@ def export_run(view: RunView, path: Path) -> list[Path]:
             columns = list(rows[0]) if rows else []
             sheet.append(columns)
             for row in rows:
-                sheet.append([row[c] for c in columns])
+                sheet.append(csvsafe.xlsx_row(sheet, [row[c] for c in columns]))
         book.save(path)
         return [path]
     if suffix == ".csv":
@@ -71,7 +72,7 @@ def export_run(view: RunView, path: Path) -> list[Path]:
                 strict=True):
             columns = list(rows[0]) if rows else []
             with target.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
+                writer = csvsafe.writer(handle)
                 writer.writerow(columns)
                 writer.writerows([[row[c] for c in columns] for row in rows])
             written.append(target)
