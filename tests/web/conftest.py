@@ -152,7 +152,7 @@ def seed_web_demo(app: FastAPI) -> WebDemo:
         for username, role, firm, visits in (("evaluador2", "assessor", None, [other]),
                                               ("productor2", "producer", other, None)):
             accounts.create_user(session, username=username, password=f"demo-{username}",
-                                 role=role, firm_id=firm, assigned=visits)
+                                 role=role, firm_id=firm, assigned=visits, demo=True)
     users = {"admin": "admin", "program_manager": "gestora", "assessor": "evaluador",
              "assessor_other": "evaluador2", "producer": "productor",
              "producer_other": "productor2", "buyer": "comprador"}

@@ -52,6 +52,7 @@ class Targets:
     on: dt.date
     other_buyer: str = ""  # a buyer's firm other than the demo buyer's (for data shares)
     program: str = ""  # a development program of the demo
+    token: str = ""  # an API token of the admin's (only the admin may revoke it)
 
 
 Body = Callable[[Targets, str], dict[str, Any]]
@@ -99,6 +100,8 @@ FINAL = {"assessment_id": "final"}
 EXPECTED: dict[tuple[str, str], Expect] = {
     # accounts
     ("GET", "/me"): Expect(EVERYONE),
+    ("GET", "/tokens"): Expect(EVERYONE),  # one's own tokens
+    ("DELETE", "/tokens/{token_id}"): Expect(ADMINS),  # one's own, or anyone's for admins
     ("POST", "/tokens"): Expect(EVERYONE | {ANONYMOUS}, body=lambda t, r: {
         "username": "comprador", "password": "demo-comprador", "name": f"authz-{r}"}),
     # catalog: READ_PROFILES
@@ -234,14 +237,19 @@ def targets(web_app: FastAPI, web_demo: WebDemo, api_token: Callable[[str], str]
     product = admin.get(f"{API}/firms/{firm}").json()["firm"]["products"][0]
     post("/inspections", {"firm_id": firm, "product": product, "lot": "L-AUTHZ",
                           "lot_size": 500})
-    post("/orders", _order(Targets(firm, draft, final, "", product, web_demo.on), "admin-0"))
+    # the demo buyer's order, so the run is one the buyer may see (its own orders in it)
+    post("/orders", {**_order(Targets(firm, draft, final, "", product, web_demo.on), "admin-0"),
+                     "buyer_id": web_demo.buyer_firm_id})
     run = post("/match/runs", {"time_limit": 2})["run"]
     retailers = admin.get(f"{API}/firms", params={"role": "retailer", "limit": 10}).json()
     other_buyer = next(f["firm_id"] for f in retailers["items"]
                        if f["firm_id"] != web_demo.buyer_firm_id)
     program = admin.get(f"{API}/programs").json()[0]["id"]
+    owner = web_demo.accounts["admin"]
+    token = str(post("/tokens", {"username": owner.username, "password": owner.password,
+                                 "name": "authz"})["id"])
     yield Targets(firm=firm, draft=draft, final=final, run=run, product=product,
-                  on=web_demo.on, other_buyer=other_buyer, program=program)
+                  on=web_demo.on, other_buyer=other_buyer, program=program, token=token)
 
 
 def _client(app: FastAPI, role: str, api_token: Callable[[str], str]) -> TestClient:
@@ -260,7 +268,8 @@ def test_each_role_is_allowed_or_denied(endpoint: tuple[str, str], web_app: Fast
              re.findall(r"{(\w+)}", template)}
     values = {"firm_id": targets.firm, "assessment_id": targets.draft, "run_id": targets.run,
               "product": targets.product, "final": targets.final,
-              "buyer_id": targets.other_buyer, "program_id": targets.program}
+              "buyer_id": targets.other_buyer, "program_id": targets.program,
+              "token_id": targets.token}
     path = API + template.format(**{name: values[key] for name, key in names.items()})
     wrong = []
     for role in (*ROLES, ANONYMOUS):

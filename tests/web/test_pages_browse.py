@@ -385,11 +385,11 @@ def test_chart_script_is_served_and_pages_load_it(client_for: ClientFor) -> None
 def test_pages_and_charts_work_on_an_empty_registry(fresh_database_url: str) -> None:
     app = create_app(Settings(database_url=fresh_database_url))
     with app.state.context.transaction() as session:
-        accounts.create_user(session, username="vacia", password="demo-vacia-1",
+        accounts.create_user(session, username="vacia", password="una-clave-larga",
                              role="admin", display_name="Vacía")
     client = TestClient(app)
     token = csrf_of(client)
-    signed = client.post("/login", data={"username": "vacia", "password": "demo-vacia-1",
+    signed = client.post("/login", data={"username": "vacia", "password": "una-clave-larga",
                                          "csrf_token": token}, follow_redirects=False)
     assert signed.status_code == 303
     for path in ("/", "/firms", "/chain", "/catalog"):

@@ -1,7 +1,8 @@
 """Demo accounts, one per role, for the development server that ``escalera demo`` starts.
 
 Passwords are printed by the demo and only meant for a development machine (the settings
-refuse the default secret key outside development).
+refuse the default secret key outside development); being printed, and short, they skip the
+password policy (``create_user(..., demo=True)``), which every other account meets.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def seed_accounts(session: Session) -> list[dict[str, str]]:
         if role in (Role.PRODUCER, Role.BUYER) and firm is None:
             continue  # a network too small to have one
         create_user(session, username=username, password=password, role=role,
-                    display_name=name, firm_id=firm, assigned=assigned)
+                    display_name=name, firm_id=firm, assigned=assigned, demo=True)
         made.append({"username": username, "password": password, "role": role.value,
                      "firm_id": firm or ""})
     return made

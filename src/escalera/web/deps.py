@@ -10,12 +10,11 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from escalera.domain.permissions import Action, Principal, can
-from escalera.errors import NotFound
 from escalera.i18n import _
 from escalera.services import accounts
 from escalera.services.context import AppContext
 from escalera.web.errors import LoginRequired
-from escalera.web.security import CSRF_HEADER, csrf_ok
+from escalera.web.security import CSRF_HEADER, VERSION_KEY, csrf_ok
 
 USER_KEY = "user_id"
 
@@ -42,20 +41,21 @@ DB = Annotated[Session, Depends(db, scope="function")]
 
 
 def optional_principal(request: Request, session: DB) -> Principal | None:
-    """The account behind the request, if any."""
+    """The account behind the request, if any: a valid API token's, or a session's that
+    was not signed out since (its version is the account's current one)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        row = accounts.token_user(session, header[7:])
-        if row is None:
-            raise HTTPException(401, _("the API token is not valid"),
-                                headers={"WWW-Authenticate": "Bearer"})
-        return _remember(request, accounts.principal(session, row))
+        try:
+            token_row = accounts.token_user(session, header[7:])
+        except accounts.TokenRefused as refused:
+            raise HTTPException(401, str(refused),
+                                headers={"WWW-Authenticate": "Bearer"}) from None
+        return _remember(request, accounts.principal(session, token_row))
     user_id = request.session.get(USER_KEY)
     if user_id is None:
         return None
-    try:
-        row = accounts.user(session, int(user_id))
-    except NotFound:
+    row = accounts.session_user(session, int(user_id), request.session.get(VERSION_KEY))
+    if row is None:
         request.session.clear()
         return None
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.url.path.startswith(

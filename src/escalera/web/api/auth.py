@@ -1,15 +1,23 @@
-"""``/api/v1/me`` and ``/api/v1/tokens``: who is signed in, and tokens for scripts."""
+"""``/api/v1/me`` and ``/api/v1/tokens``: who is signed in, and tokens for scripts (made
+for a username and password, listed, revoked)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from escalera.i18n import _
+from escalera.domain.permissions import Action
 from escalera.services import accounts
-from escalera.web.deps import DB, Who
+from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
+from escalera.web.deps import DB, Who, allow
+from escalera.web.security import SignInRefused, sign_in
 
 router = APIRouter(tags=["accounts"])
+TOKEN_SORTABLE = ("created_at", "last_used_at", "expires_at", "name")
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers on PostgreSQL
 
 
 class Me(BaseModel):
@@ -27,14 +35,31 @@ class TokenRequest(BaseModel):
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
     name: str = Field(default="", max_length=80)
+    days: int = Field(default=accounts.TOKEN_DAYS, ge=1, le=accounts.MAX_TOKEN_DAYS,
+                      description="How long the token works.")
 
 
 class TokenOut(BaseModel):
     """A new token: shown once."""
 
     token: str
+    id: int
     username: str
     role: str
+    expires_at: dt.datetime | None
+
+
+class TokenInfo(BaseModel):
+    """A token as listed: never its text or hash."""
+
+    id: int
+    name: str
+    username: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    state: str = Field(description="active, expired or revoked")
 
 
 @router.get("/me", response_model=Me)
@@ -47,17 +72,33 @@ def me(who: Who) -> Me:
 @router.post("/tokens", response_model=TokenOut, status_code=201)
 def create_token(body: TokenRequest, request: Request, session: DB) -> TokenOut:
     """Exchange a username and password for an API token (send it as
-    ``Authorization: Bearer <token>``)."""
-    limiter = request.app.state.limiter
-    address = request.client.host if request.client else "-"
-    if limiter.blocked(address, body.username):
-        raise HTTPException(429, _("too many failed sign-ins; try again in 15 minutes"))
-    row = accounts.authenticate(session, body.username, body.password)
-    if row is None:
-        limiter.failed(address, body.username)
-        raise HTTPException(401, _("wrong username or password"))
-    limiter.succeeded(address, body.username)
-    token = accounts.create_token(session, row, body.name)
-    accounts.audit(session, actor=row.username, action="create", entity="api_token",
-                   after={"name": body.name})
-    return TokenOut(token=token, username=row.username, role=row.role)
+    ``Authorization: Bearer <token>``); it expires after ``days`` days."""
+    try:
+        row = sign_in(request, session, body.username, body.password)
+    except SignInRefused as refused:
+        raise HTTPException(refused.status, str(refused)) from None
+    made, token = accounts.issue_token(session, row, body.name, body.days)
+    return TokenOut(token=token, id=made.id, username=row.username, role=row.role,
+                    expires_at=made.expires_at)
+
+
+@router.get("/tokens", response_model=Paged[TokenInfo])
+def list_tokens(who: Who, session: DB, page: Annotated[Page, Depends(page_params)],
+                username: Annotated[str | None, Query(max_length=80)] = None
+                ) -> dict[str, Any]:
+    """My tokens, newest first (admins: ``username=`` for another account's)."""
+    if username is not None and username != who.username:
+        allow(who, Action.MANAGE_ACCOUNTS)
+    return paged(rows_frame(accounts.tokens_list(session, username or who.username)), page,
+                 TOKEN_SORTABLE)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
+def revoke_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Who, session: DB
+                 ) -> Response:
+    """Revoke one of my tokens (admins: anyone's); it stops working at once."""
+    try:
+        accounts.revoke_token(session, token_id, who)
+    except accounts.TokenForbidden as refused:
+        raise HTTPException(403, str(refused)) from None
+    return Response(status_code=204)
