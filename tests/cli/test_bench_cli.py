@@ -43,7 +43,7 @@ def test_the_documented_invocation_prints_one_row_per_group(seeded: dict[str, st
     data = json.loads(run("bench", "--metric", "on_time_delivery_pct", "--by", "region,product",
                           "--json", *ON))
     assert [(r["region"], r["product"], r["n"]) for r in data["rows"]] == [
-        ("Puebla", "jeans", 12)]
+        ("Jalisco", "camisas", 10), ("Puebla", "jeans", 12)]
     assert {"p10", "p25", "median", "p75", "p90", "best", "prevailing", "gap"} <= set(
         data["rows"][0])
     assert data["suppressed"]["groups"] >= 1  # Yucatán

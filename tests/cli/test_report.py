@@ -83,7 +83,7 @@ def test_peer_position_is_charted_once_the_group_is_large_enough(workshop: Works
                                                                  tmp_path: Path) -> None:
     context = AppContext(Settings(database_url=workshop.url))
     with context.transaction() as session:
-        for n in range(5):
+        for n in range(19):  # percentiles are charted for groups of 20 firms or more
             peer = firm_id_from_int(5000 + n)
             insert_firms(session, [Firm(id=peer, name=f"Taller {n}", roles=(Role.CONTRACTOR,),
                                         state="Puebla", municipality="Tehuacán",
@@ -91,9 +91,10 @@ def test_peer_position_is_charted_once_the_group_is_large_enough(workshop: Works
             insert_assessment(session, public_id=f"A-20260401-{n:04d}", firm_id=peer,
                               stage=Stage.DIAGNOSTIC, assessed_on=dt.date(2026, 4, 1),
                               assessor="Ing. Ruiz",
-                              values={(ItemKind.METRIC, "on_time_delivery_pct"): 80.0 + n})
+                              values={(ItemKind.METRIC, "on_time_delivery_pct"):
+                                      80.1 + 0.7 * n})
     context.engine.dispose()
     html = _report(workshop, tmp_path).read_text(encoding="utf-8")
     position = html[html.index("Posición frente a sus pares"):].split("Visitas de")[0]
-    assert position.count("<svg") == 1  # on-time delivery only: 6 firms have a value
+    assert position.count("<svg") == 1  # on-time delivery only: 20 firms have a value
     assert "grupo demasiado pequeño" in position  # the other metrics stay hidden

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 from tests.integration.test_ladder_stats import Values, bad_values, level_values, top_values
 
+from escalera.analytics.peer_groups import InvalidQuery
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evidence import ItemKind, Stage
 from escalera.domain.firms import Firm, Role
@@ -33,9 +34,11 @@ def make_firm(n: int, state: str, products: tuple[str, ...], employees: int | No
 
 
 def seed_metrics(session: Session) -> dict[str, str]:
-    """Six Puebla jeans workshops (micro), two in Yucatán, one buyer in Puebla."""
+    """Six Puebla jeans workshops (micro), two in Yucatán, five shirt makers in Jalisco (the
+    smallest group that can hide alongside Yucatán), one buyer in Puebla."""
     firms = [make_firm(200 + i, "Puebla", ("jeans",), 8) for i in range(6)]
     firms += [make_firm(210 + i, "Yucatán", ("guayaberas",), 30) for i in range(2)]
+    firms += [make_firm(230 + i, "Jalisco", ("camisas",), 30) for i in range(5)]
     firms.append(make_firm(220, "Puebla", ("jeans",), 8, roles=(Role.RETAILER,)))
     insert_firms(session, firms)
     for i in range(6):
@@ -54,6 +57,11 @@ def seed_metrics(session: Session) -> dict[str, str]:
                           stage=Stage.DIAGNOSTIC, assessed_on=ON - dt.timedelta(days=20),
                           assessor="x", values={(M, "on_time_delivery_pct"): 70.0 + i,
                                                 (P, "final_inspection"): 2.0})
+    for i in range(5):
+        insert_assessment(session, public_id=f"J-{i}", firm_id=firm_id_from_int(230 + i),
+                          stage=Stage.DIAGNOSTIC, assessed_on=ON - dt.timedelta(days=20),
+                          assessor="x", values={(M, "on_time_delivery_pct"): 75.0 + i,
+                                                (P, "final_inspection"): 1.0})
     insert_assessment(session, public_id="R-0", firm_id=firm_id_from_int(220),
                       stage=Stage.DIAGNOSTIC, assessed_on=ON - dt.timedelta(days=20),
                       assessor="x", values={(M, "on_time_delivery_pct"): 1.0})
@@ -66,25 +74,29 @@ def test_metric_table_matches_numpy_and_hides_small_groups(session: Session,
     seed_metrics(session)
     table = service.metric_table(session, catalog, "on_time_delivery_pct", "region",
                                  "latest", ON, 730, 5)
-    assert [r["region"] for r in table["rows"]] == ["Puebla"]  # Yucatán: 2 firms
+    # Yucatán (2 firms) is hidden, and Jalisco with it: otherwise the population minus
+    # Puebla and Jalisco would be Yucatán.
+    assert [r["region"] for r in table["rows"]] == ["Puebla"]
     row = table["rows"][0]
     values = np.array(PUEBLA_ON_TIME)  # the buyer is not a producer; old visits superseded
     assert row["n"] == 6
-    for name, q in (("p10", 10), ("p25", 25), ("median", 50), ("p75", 75), ("p90", 90)):
-        assert row[name] == pytest.approx(np.percentile(values, q))
-    assert row["best"] == pytest.approx(np.percentile(values, 90))
-    assert row["gap"] == pytest.approx(np.percentile(values, 90) - np.median(values))
-    assert table["suppressed"] == {"groups": 1, "firms": 2}
-    # Lower is better: best practice is the tenth percentile.
+    # Six firms: the median only (the mean of the two middle values); the other
+    # percentiles need 20 firms.
+    assert row["median"] == pytest.approx(np.median(values))
+    assert all(row[name] is None for name in ("p10", "p25", "p75", "p90", "best", "gap"))
+    assert row["prevailing"] == row["median"]
+    assert table["suppressed"] == {"groups": 2, "firms": 7}
+    assert table["on"] == "2026-05-31"  # read at the last month end
     defects = service.metric_table(session, catalog, "defect_rate_pct", "region,product",
                                    "latest", ON, 730, 5)["rows"][0]
-    assert defects["best"] == pytest.approx(np.percentile(PUEBLA_DEFECTS, 10))
-    assert defects["gap"] == pytest.approx(np.median(PUEBLA_DEFECTS)
-                                           - np.percentile(PUEBLA_DEFECTS, 10))
-    # A quarter: the old visit's quarter holds only the 50s.
+    assert defects["median"] == pytest.approx(np.median(PUEBLA_DEFECTS))
+    # A quarter: the old visit's quarter holds only the 50s (the median of six, all 50).
     quarter = service.metric_table(session, catalog, "on_time_delivery_pct", "size_band",
                                    "2025Q4", ON, 730, 5)
     assert quarter["rows"][0]["median"] == 50.0 and quarter["rows"][0]["size_band"] == "micro"
+    with pytest.raises(InvalidQuery):  # a quarter is published once it is over
+        service.metric_table(session, catalog, "on_time_delivery_pct", "size_band",
+                             "2026Q2", ON, 730, 5)
     with pytest.raises(UnknownReference):
         service.metric_table(session, catalog, "colour", "region", "latest", ON)
 
@@ -95,8 +107,16 @@ def test_practice_shares(session: Session, catalog: Catalog) -> None:
                                    ON, 730, 5)
     assert [r["region"] for r in table["rows"]] == ["Puebla"]
     row = table["rows"][0]
-    assert [row[f"share_{m}"] for m in range(4)] == pytest.approx([1 / 6, 2 / 6, 1 / 6, 2 / 6])
-    assert table["suppressed"] == {"groups": 1, "firms": 2}
+    # Six firms: shares need 20 (they would list every member's maturity); the median
+    # maturity is the mean of the two middle ones.
+    assert [row[f"share_{m}"] for m in range(4)] == [None] * 4
+    assert row["median"] == pytest.approx(1.5) and row["n"] == 6
+    assert table["suppressed"] == {"groups": 2, "firms": 7}
+    everything = service.practice_table(session, catalog, "final_inspection", "region",
+                                        "latest", ON, 730, 1)
+    puebla = next(r for r in everything["rows"] if r["region"] == "Puebla")
+    assert [puebla[f"share_{m}"] for m in range(4)] == pytest.approx(
+        [1 / 6, 2 / 6, 1 / 6, 2 / 6])
 
 
 def test_firm_benchmark_ranks_and_suppresses(session: Session, catalog: Catalog) -> None:
@@ -128,9 +148,11 @@ def test_firm_benchmark_ranks_and_suppresses(session: Session, catalog: Catalog)
 
 def seed_history(session: Session, catalog: Catalog) -> None:
     """Six Puebla firms climb: below the first level in January 2025, tier 3 in April,
-    five of them tier 1 (tier 2 on the way) in October. Two Yucatán firms stay below."""
+    five of them tier 1 (tier 2 on the way) in October. Two Yucatán firms and five in
+    Jalisco stay below (Jalisco: the complementary group hidden with Yucatán)."""
     insert_firms(session, [make_firm(300 + i, "Puebla", ("jeans",), 8) for i in range(6)]
-                 + [make_firm(310 + i, "Yucatán", ("guayaberas",), 8) for i in range(2)])
+                 + [make_firm(310 + i, "Yucatán", ("guayaberas",), 8) for i in range(2)]
+                 + [make_firm(320 + i, "Jalisco", ("camisas",), 8) for i in range(5)])
     visits: list[tuple[int, dt.date, Values]] = []
     for i in range(6):
         visits += [(300 + i, dt.date(2025, 1, 15), bad_values(catalog)),
@@ -139,6 +161,7 @@ def seed_history(session: Session, catalog: Catalog) -> None:
         if i < 5:
             visits.append((300 + i, dt.date(2025, 10, 15), top_values(catalog)))
     visits += [(310 + i, dt.date(2025, 1, 20), bad_values(catalog)) for i in range(2)]
+    visits += [(320 + i, dt.date(2025, 1, 20), bad_values(catalog)) for i in range(5)]
     for n, (firm, day, values) in enumerate(visits):
         insert_assessment(session, public_id=f"H-{n}", firm_id=firm_id_from_int(firm),
                           stage=Stage.DIAGNOSTIC, assessed_on=day, assessor="x",
@@ -150,16 +173,17 @@ def test_transitions_and_months_to_climb(session: Session, catalog: Catalog) -> 
     result = service.transitions(session, catalog, "buyer_tiers", dt.date(2025, 2, 1),
                                  dt.date(2025, 11, 1), "", 730, 5)
     cells = {(r["from"], r["to"]): (r["firms"], r["share"]) for r in result["rows"]}
-    assert cells == {("below_first_level", "below_first_level"): (2, 0.25),
-                     ("below_first_level", "tier_3"): (1, 0.125),
-                     ("below_first_level", "tier_1"): (5, 0.625)}
+    assert cells == {("below_first_level", "below_first_level"): (7, 7 / 13),
+                     ("below_first_level", "tier_3"): (1, 1 / 13),
+                     ("below_first_level", "tier_1"): (5, 5 / 13)}
     climbs = {(r["from"], r["to"]): (r["n"], r["median_months"]) for r in result["climb"]}
     assert climbs == {("below_first_level", "tier_3"): (6, 3.0), ("tier_3", "tier_2"): (5, 6.0)}
-    # By region: Yucatán (two firms) is left out of the matrix.
+    # By region: Yucatán (two firms) is left out of the matrix, and Jalisco with it (or
+    # the overall matrix minus Puebla's and Jalisco's would be Yucatán's).
     by_region = service.transitions(session, catalog, "buyer_tiers", dt.date(2025, 2, 1),
                                     dt.date(2025, 11, 1), "region", 730, 5)
     assert {r["region"] for r in by_region["rows"]} == {"Puebla"}
-    assert by_region["suppressed"] == {"groups": 1, "firms": 2}
+    assert by_region["suppressed"] == {"groups": 2, "firms": 7}
     # k = 6: the step climbed by five firms is not shown.
     strict = service.transitions(session, catalog, "buyer_tiers", dt.date(2025, 2, 1),
                                  dt.date(2025, 11, 1), "", 730, 6)
@@ -178,9 +202,11 @@ def test_metric_trend_per_quarter(session: Session, catalog: Catalog) -> None:
                        top_values(catalog))
     key = (M, "on_time_delivery_pct")
     medians = [r["median"] for r in result["rows"]]
-    assert medians == [bad[key], tier3[key], top[key]]
-    assert [r["change"] for r in result["rows"]] == [None, tier3[key] - bad[key],
-                                                     top[key] - tier3[key]]
+    # The bad value is the metric's minimum: a median on a bound would say that half the
+    # group sits there, so it is withheld.
+    assert bad[key] == catalog.metric("on_time_delivery_pct").minimum
+    assert medians == [None, tier3[key], top[key]]
+    assert [r["change"] for r in result["rows"]] == [None, None, top[key] - tier3[key]]
     assert [r["previous_period"] for r in result["rows"]] == [None, "2025Q1", "2025Q2"]
     assert all(r["improvement"] is None or r["improvement"] > 0 for r in result["rows"])
-    assert result["suppressed"]["groups"] == 1  # Yucatán 2025Q1
+    assert result["suppressed"]["groups"] == 2  # Yucatán 2025Q1, and Jalisco with it

@@ -67,10 +67,11 @@ def firm(n: int, state: str, products: tuple[str, ...]) -> Firm:
 
 
 def seed(session: Session, catalog: Catalog) -> dict[str, str]:
-    """Nine firms: six in Puebla making jeans, two in Yucatán, one with no product."""
-    names = "ABCDEFGHI"
+    """Eleven firms: six in Puebla making jeans, four in Yucatán, one with no product (the
+    two small groups hold five firms together, so Puebla can be shown beside them)."""
+    names = "ABCDEFGHIJK"
     homes = [("Puebla", ("jeans", "shirts"))] * 6 + [("Yucatán", ("guayaberas",))] * 2 + [
-        ("Jalisco", ())]
+        ("Jalisco", ())] + [("Yucatán", ("guayaberas",))] * 2
     ids = {name: firm_id_from_int(100 + i) for i, name in enumerate(names)}
     insert_firms(session, [firm(100 + i, *homes[i]) for i in range(len(names))])
     visits: list[tuple[str, dt.date, Values]] = [
@@ -83,7 +84,7 @@ def seed(session: Session, catalog: Catalog) -> dict[str, str]:
         ("F", ON + dt.timedelta(days=1), top_values(catalog)),            # after ON
         ("G", ON - dt.timedelta(days=400), bad_values(catalog)),
         ("G", ON - dt.timedelta(days=40), top_values(catalog)),           # improved
-        # H, I: never assessed
+        # H, I, J, K: never assessed
     ]
     for i, (name, day, values) in enumerate(visits):
         insert_assessment(session, public_id=f"A-{i}", firm_id=ids[name],
@@ -97,8 +98,8 @@ def counts(levels: dict[str, int], below: int, not_assessed: int) -> dict[str, A
 
 
 EXPECTED = {
-    "buyer_tiers": counts({"tier_3": 1, "tier_2": 0, "tier_1": 2}, 2, 4),
-    "regional_state_iso": counts({"regional": 0, "state": 0, "iso9001_like": 2}, 2, 5),
+    "buyer_tiers": counts({"tier_3": 1, "tier_2": 0, "tier_1": 2}, 2, 6),
+    "regional_state_iso": counts({"regional": 0, "state": 0, "iso9001_like": 2}, 2, 7),
 }
 
 
@@ -106,14 +107,18 @@ def test_counts_firms_per_level(session: Session, catalog: Catalog) -> None:
     ids = seed(session, catalog)
     stats = ladder_stats(session, catalog, ON, STALE)
     assert stats["ladders"] == EXPECTED
-    assert (stats["on"], stats["stale_after_days"], stats["firms"]) == ("2026-06-01", STALE, 9)
+    assert (stats["on"], stats["stale_after_days"], stats["firms"]) == ("2026-06-01", STALE, 11)
     # Groups under five firms are never shown.
     assert list(stats["by_group"]["region"]) == ["Puebla"]
     assert stats["by_group"]["region"]["Puebla"]["buyer_tiers"] == counts(
         {"tier_3": 1, "tier_2": 0, "tier_1": 1}, 2, 2)
     assert list(stats["by_group"]["product"]) == ["jeans"]
-    assert stats["suppressed"] == {"region": {"groups": 2, "firms": 3},
-                                   "product": {"groups": 2, "firms": 3}}
+    assert stats["suppressed"] == {"region": {"groups": 2, "firms": 5},
+                                   "product": {"groups": 2, "firms": 5}}
+    # With the two small groups holding fewer than five firms together, Puebla would give
+    # them away (overall minus Puebla): it is hidden too.
+    assert ladder_stats(session, catalog, ON, STALE, min_group_size=6)["by_group"] == {
+        "region": {}, "product": {}}
     # With no minimum group size every group shows and the groups add up to the total.
     everything = ladder_stats(session, catalog, ON, STALE, min_group_size=1)
     assert set(everything["by_group"]["region"]) == {"Puebla", "Yucatán", "Jalisco"}
@@ -147,7 +152,7 @@ def test_a_past_date_and_a_longer_window(session: Session, catalog: Catalog) -> 
     assert later["ladders"]["buyer_tiers"]["levels"]["tier_1"] == 4  # A, E, F, G
     before_any = ladder_stats(session, catalog, dt.date(2020, 1, 1), STALE)
     for total in before_any["ladders"].values():
-        assert total["not_assessed"] == 9
+        assert total["not_assessed"] == 11
 
 
 def test_an_empty_registry(session: Session, catalog: Catalog) -> None:

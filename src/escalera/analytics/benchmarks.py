@@ -20,19 +20,34 @@ score alike.
 For practices, per group: ``n`` and the share of firms at each maturity 0-3
 (``share_0``..``share_3``, fractions summing to 1) and the median maturity.
 
-Every table leaves this module only through :func:`escalera.analytics.confidentiality.suppress`:
-rows describing fewer than k firms are dropped, including a firm's own position.
+Every table leaves this module only through the disclosure rules of
+:mod:`escalera.analytics.confidentiality`: groups under k firms and their complementary
+cells are dropped, with every firm's position in them; percentiles are published only where
+they cannot pin down a member (see :func:`~escalera.analytics.confidentiality.publication_ranks`)
+and, for readings at a month end, only groups whose last change involved k firms.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from escalera.analytics.confidentiality import GROUP_SIZE, Hidden, suppress
+from escalera.analytics.confidentiality import (
+    GROUP_SIZE,
+    PERCENTILES,
+    Hidden,
+    hidden_cells,
+    publication_ranks,
+    published_median,
+    settled_groups,
+    suppress_cells,
+    withhold_percentiles,
+    withhold_shares,
+)
 from escalera.analytics.peer_groups import FIRM_ID, PERIOD, Window, quarter
 from escalera.domain.measures import Direction
 
@@ -41,7 +56,7 @@ VALUE = "value"
 OBSERVED_ON = "observed_on"
 DIRECTION = "direction"
 RANK = "percentile_rank"
-QUANTILES = {"p10": 0.10, "p25": 0.25, "median": 0.50, "p75": 0.75, "p90": 0.90}
+QUANTILES = PERCENTILES
 STAT_COLUMNS = ("n", *QUANTILES, "best", "prevailing", "gap")
 MATURITIES = (0, 1, 2, 3)
 
@@ -123,14 +138,19 @@ def _lerp(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def practice_shares(grouped: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
-    """Per group and practice: n, the share of firms at each maturity 0-3, median maturity."""
+    """Per group and practice: n, the share of firms at each maturity 0-3, median maturity
+    (as published: ``confidentiality.published_median``)."""
     keys = [*by, ITEM]
     level = pl.col(VALUE).round(0)
     return (
         grouped.group_by(keys)
         .agg(pl.len().alias(GROUP_SIZE),
              *[(level == m).mean().alias(share_column(m)) for m in MATURITIES],
-             pl.col(VALUE).quantile(0.5, interpolation="linear").alias("median"))
+             pl.col(VALUE).alias("__values"))
+        .with_columns(pl.col("__values").map_elements(
+            lambda v: published_median(v.to_numpy()), return_dtype=pl.Float64)
+            .alias("median"))
+        .drop("__values")
         .sort(keys)
     )
 
@@ -323,10 +343,8 @@ def _coded_statistics(latest: pl.DataFrame, higher: Sequence[bool], periods: boo
     size = starts.get_column(GROUP_SIZE).to_numpy()
     quantiles = {}
     for name, q in QUANTILES.items():
-        position = q * (size - 1)
-        low = np.floor(position).astype(np.int64)
-        high = np.minimum(low + 1, size - 1)
-        quantiles[name] = _lerp(values[first + low], values[first + high], position - low)
+        low, high, weight = publication_ranks(size, q)
+        quantiles[name] = _lerp(values[first + low], values[first + high], weight)
     stats = starts.select("__gc", "__item", "__pc", "__higher",
                           pl.col(GROUP_SIZE).cast(pl.UInt32)).with_columns(
         **{name: pl.Series(v) for name, v in quantiles.items()})
@@ -350,13 +368,48 @@ def _finish_stats(stats: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     )
 
 
+Bounds = Mapping[str, tuple[float | None, float | None]]
+"""``{metric: (minimum, maximum)}``: the plausible range of each metric (the catalog's)."""
+
+
+@dataclass(frozen=True)
+class Settle:
+    """A reading at a month end of each firm's latest value: show only the groups whose last
+    change of membership involved at least k firms (see ``confidentiality.settled_groups``).
+    ``stale_after_days`` is the freshness window (None: values never go stale)."""
+
+    on: dt.date
+    stale_after_days: int | None
+
+
+def _settled(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
+             items: Sequence[str], by: Sequence[str], window: Window, settle: Settle,
+             min_group_size: int, kind: str = "metric") -> pl.DataFrame:
+    """The (group, item[, period]) keys that may be shown at ``settle.on``."""
+    firm_keys = [d for d in by if d != PERIOD]
+    found = (observations.lazy()
+             .filter(pl.col("kind") == kind, pl.col(ITEM).is_in(list(items)),
+                     pl.col(OBSERVED_ON) <= window.end, pl.col(VALUE).is_not_nan())
+             .select(FIRM_ID, ITEM, OBSERVED_ON)
+             .collect())
+    if PERIOD in by:
+        found = found.with_columns(quarter(pl.col(OBSERVED_ON)).alias(PERIOD))
+    found = found.join(groups.select(FIRM_ID, *firm_keys), on=FIRM_ID, how="inner")
+    keys = [*firm_keys, ITEM, *([PERIOD] if PERIOD in by else [])]
+    return settled_groups(found, keys, settle.on, settle.stale_after_days, min_group_size)
+
+
 def benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
               directions: Mapping[str, Direction], by: Sequence[str], window: Window,
-              min_group_size: int) -> Benchmark:
-    """Metric statistics for every peer group and every firm's rank, suppressed.
+              min_group_size: int, *, bounds: Bounds | None = None,
+              settle: Settle | None = None) -> Benchmark:
+    """Metric statistics for every peer group and every firm's rank, through disclosure
+    control.
 
     ``groups`` is :func:`escalera.analytics.peer_groups.firm_groups` of the firms to compare
-    (e.g. producers only); ``directions`` maps each metric benchmarked to its direction.
+    (e.g. producers only); ``directions`` maps each metric benchmarked to its direction;
+    ``bounds`` gives the metrics' plausible ranges (a percentile on a bound is withheld);
+    ``settle`` makes this a month-end reading of the latest values.
     """
     by = tuple(by)
     firm_keys = [d for d in by if d != PERIOD]
@@ -369,15 +422,45 @@ def benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
     decoded = coded_stats.join(group_keys, on="__gc").with_columns(
         pl.col("__item").replace_strict(dict(enumerate(items)), return_dtype=pl.String)
         .alias(ITEM), _period_text(pl.col("__pc")).alias(PERIOD))
-    stats, hidden = suppress(_finish_stats(decoded, [*by, ITEM]), min_group_size)
-    positions, _ = suppress(coded_positions, min_group_size)
+    decoded = withhold_percentiles(decoded, min_group_size, bounds, item=ITEM)
+    within = [ITEM, *([PERIOD] if PERIOD in by else [])]
+    unsettled = None
+    if settle is not None:
+        shown = _settled(observations, groups, items, by, window, settle, min_group_size)
+        unsettled = decoded.join(shown.with_columns(pl.lit(True).alias("__ok")),
+                                 on=[*firm_keys, *within], how="left",
+                                 maintain_order="left").get_column("__ok").is_null()
+    hide = pl.Series(hidden_cells(decoded, min_group_size, firm_keys, within,
+                                  also=unsettled))
+    small = decoded.filter(hide)
+    hidden = Hidden(groups=small.height,
+                    firms=int(small.get_column(GROUP_SIZE).sum()) if small.height else 0)
+    kept = decoded.filter(~hide)
+    stats = _finish_stats(kept, [*by, ITEM])
+    codes = ["__gc", "__item", *(["__pc"] if PERIOD in by else [])]
+    positions = coded_positions.join(kept.select(codes), on=codes, how="semi")
     return Benchmark(by, window, min_group_size, stats, hidden, positions, registry, items)
 
 
 def practice_benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
                        practices: Sequence[str], by: Sequence[str], window: Window,
-                       min_group_size: int) -> tuple[pl.DataFrame, Hidden]:
-    """Maturity shares for every peer group and practice, suppressed."""
+                       min_group_size: int, *, settle: Settle | None = None
+                       ) -> tuple[pl.DataFrame, Hidden]:
+    """Maturity shares for every peer group and practice, through disclosure control: the
+    shares only for groups large and varied enough (``withhold_shares``), rows hidden with
+    their complementary cells."""
     values = latest_values(observations, "practice", practices, window,
                            per_period=PERIOD in by)
-    return suppress(practice_shares(with_groups(values, groups, by), by), min_group_size)
+    table = practice_shares(with_groups(values, groups, by), by)
+    table = withhold_shares(table, min_group_size, [share_column(m) for m in MATURITIES],
+                            also=["median"], bounds=(min(MATURITIES), max(MATURITIES)))
+    firm_keys = [d for d in by if d != PERIOD]
+    within = [ITEM, *([PERIOD] if PERIOD in by else [])]
+    unsettled = None
+    if settle is not None:
+        shown = _settled(observations, groups, practices, by, window, settle, min_group_size,
+                         kind="practice")
+        unsettled = table.join(shown.with_columns(pl.lit(True).alias("__ok")),
+                               on=[*firm_keys, *within], how="left",
+                               maintain_order="left").get_column("__ok").is_null()
+    return suppress_cells(table, min_group_size, firm_keys, within, also=unsettled)

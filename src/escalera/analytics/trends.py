@@ -13,7 +13,9 @@ group's metrics change from quarter to quarter.
 * :func:`metric_trend` — a metric's benchmark per peer group and quarter, with the change of
   the median from the previous quarter shown for the same group.
 
-Every output passes through :func:`escalera.analytics.confidentiality.suppress`.
+Every output passes through :mod:`escalera.analytics.confidentiality`: groups under k firms
+are left out with their complementary cells
+(:func:`~escalera.analytics.confidentiality.suppress_cells`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from escalera.analytics.bulk_evaluation import (
     level_column,
     status_column,
 )
-from escalera.analytics.confidentiality import GROUP_SIZE, Hidden, suppress
+from escalera.analytics.confidentiality import GROUP_SIZE, Hidden, suppress, suppress_cells
 from escalera.analytics.peer_groups import FIRM_ID, PERIOD, Window
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import LadderStatus
@@ -61,8 +63,9 @@ def _shown_groups(groups: pl.DataFrame, by: Sequence[str],
                   min_group_size: int) -> tuple[pl.DataFrame, list[str], Hidden]:
     """Group keys (plus ``n``) of the groups large enough to show, and what was hidden."""
     keys = list(by) or [_ALL]
-    sizes = groups.with_columns(pl.lit(True).alias(_ALL)).group_by(keys).len(GROUP_SIZE)
-    shown, hidden = suppress(sizes, min_group_size)
+    sizes = (groups.with_columns(pl.lit(True).alias(_ALL)).group_by(keys).len(GROUP_SIZE)
+             .sort(keys))
+    shown, hidden = suppress_cells(sizes, min_group_size, list(by))
     return shown, keys, hidden
 
 
@@ -148,14 +151,16 @@ def climb_times(catalog: Catalog, ladder_id: str, observations: pl.DataFrame,
 
 def metric_trend(observations: pl.DataFrame, groups: pl.DataFrame, metric: str,
                  direction: Direction, by: Sequence[str], until: dt.date,
-                 min_group_size: int) -> tuple[pl.DataFrame, Hidden]:
+                 min_group_size: int,
+                 bounds: Mapping[str, tuple[float | None, float | None]] | None = None
+                 ) -> tuple[pl.DataFrame, Hidden]:
     """A metric's statistics per peer group and quarter up to ``until``, suppressed, with
     ``change`` (median minus the median of the group's previous *shown* quarter) and
     ``improvement`` (the change signed so that positive is better)."""
     keys = [d for d in by if d != PERIOD]
     window = Window("all", dt.date.min, until)
     result = benchmark(observations, groups, {metric: direction}, [*keys, PERIOD], window,
-                       min_group_size)
+                       min_group_size, bounds=bounds)
     sign = 1.0 if direction is Direction.HIGHER else -1.0
     over = [*keys, ITEM]
     stats = result.stats.sort(*over, PERIOD).with_columns(

@@ -4,8 +4,11 @@ Reads the registry and every final observation as frames (``store.evidence.firms
 ``observations_frame``: the same code for SQLite and PostgreSQL) and hands them to the
 columnar read models in ``escalera.analytics``. Only producers are compared (manufacturers,
 contractors, home workshops, integradoras, jobbers), as in ``ladder_stats``. Every result
-has already been through ``analytics.confidentiality.suppress``: groups of fewer than
-``min_group_size`` firms are absent, and ``suppressed`` says how many were left out.
+has already been through ``analytics.confidentiality``: groups of fewer than
+``min_group_size`` firms and their complementary cells are absent (``suppressed`` says how
+many were left out), percentiles are shown only where they cannot pin down a member, and a
+reading ``on`` a date is the reading at the last month end on or before it (never after
+today's), with only the groups whose last change involved at least k firms.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from escalera.analytics import trends
-from escalera.analytics.benchmarks import benchmark, practice_benchmark
-from escalera.analytics.confidentiality import MIN_GROUP_SIZE
+from escalera.analytics.benchmarks import Bounds, Settle, benchmark, practice_benchmark
+from escalera.analytics.confidentiality import MIN_GROUP_SIZE, quarter_snap, snap
 from escalera.analytics.peer_groups import (
     FIRM_ID,
+    LATEST,
     PERIOD,
     PRODUCT,
     REGION,
     SIZE_BAND,
+    InvalidQuery,
     Window,
     firm_groups,
     parse_dimensions,
@@ -84,6 +89,31 @@ def _window(win: Window) -> dict[str, str]:
     return {"period": win.label, "from": win.start.isoformat(), "to": win.end.isoformat()}
 
 
+def reading_date(on: dt.date, today: dt.date | None = None) -> dt.date:
+    """The month end a benchmark asked for ``on`` is read at: the last one on or before
+    ``on`` and never after the last one before today, so no caller picks the day (or reads
+    a month still filling up)."""
+    return snap(min(on, today or dt.date.today()))
+
+
+def _published_window(period: str, on: dt.date, stale_after_days: int) -> Window:
+    """The window of ``period`` read at ``on`` (a month end); a quarter only once over."""
+    win = window(period, on, stale_after_days)
+    if win.label != LATEST and win.end > on:
+        raise InvalidQuery(N_("the quarter {period} is not over on {on}; its benchmarks are "
+                              "published once it is"), period=win.label, on=on.isoformat())
+    return win
+
+
+def _settle(win: Window, stale_after_days: int) -> Settle | None:
+    return Settle(win.end, stale_after_days) if win.label == LATEST else None
+
+
+def metric_bounds(catalog: Catalog) -> Bounds:
+    """Every metric's plausible range, from the catalog."""
+    return {m.id: (m.minimum, m.maximum) for m in catalog.metrics}
+
+
 def metric_table(session: Session, catalog: Catalog, metric: str, by: str | Sequence[str],
                  period: str, on: dt.date, stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
                  min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Any]:
@@ -91,9 +121,11 @@ def metric_table(session: Session, catalog: Catalog, metric: str, by: str | Sequ
     best and prevailing practice and the gap."""
     metric = _metric(catalog, metric)
     dims = parse_dimensions(by)
-    win = window(period, on, stale_after_days)
+    on = reading_date(on)
+    win = _published_window(period, on, stale_after_days)
     result = benchmark(observations_frame(session, until=win.end), producer_groups(session),
-                       {metric: catalog.metric(metric).direction}, dims, win, min_group_size)
+                       {metric: catalog.metric(metric).direction}, dims, win, min_group_size,
+                       bounds=metric_bounds(catalog), settle=_settle(win, stale_after_days))
     return {
         "metric": metric, "unit": catalog.metric(metric).unit,
         "direction": str(catalog.metric(metric).direction), "by": dims, "on": on.isoformat(),
@@ -109,10 +141,11 @@ def practice_table(session: Session, catalog: Catalog, practice: str,
     """One practice's maturity per peer group: n and the share of firms at each level 0-3."""
     practice = _practice(catalog, practice)
     dims = parse_dimensions(by)
-    win = window(period, on, stale_after_days)
+    on = reading_date(on)
+    win = _published_window(period, on, stale_after_days)
     table, hidden = practice_benchmark(observations_frame(session, until=win.end),
                                        producer_groups(session), [practice], dims, win,
-                                       min_group_size)
+                                       min_group_size, settle=_settle(win, stale_after_days))
     return {
         "practice": practice, "by": dims, "on": on.isoformat(), "window": _window(win),
         "min_group_size": min_group_size, "rows": _rows(table.drop("item")),
@@ -137,11 +170,13 @@ def firm_benchmark(session: Session, catalog: Catalog, firm_id: str, on: dt.date
     """
     canonical = parse_firm_id(firm_id)
     dims = list(by)
-    win = window("latest", on, stale_after_days)
+    on = reading_date(on)
+    win = window(LATEST, on, stale_after_days)
     groups = producer_groups(session)
     observations = observations_frame(session, until=on)
     directions = {m.id: m.direction for m in catalog.metrics}
-    result = benchmark(observations, groups, directions, dims, win, min_group_size)
+    result = benchmark(observations, groups, directions, dims, win, min_group_size,
+                       bounds=metric_bounds(catalog), settle=_settle(win, stale_after_days))
     mine = {row["item"]: row for row in result.position(canonical).iter_rows(named=True)}
     own = groups.filter(pl.col(FIRM_ID) == canonical)
     peer_group = own.select(dims).row(0, named=True) if own.height else None
@@ -194,14 +229,17 @@ def transitions(session: Session, catalog: Catalog, ladder: str, start: dt.date,
 
 def metric_trend(session: Session, catalog: Catalog, metric: str, by: str | Sequence[str],
                  on: dt.date, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Any]:
-    """A metric per peer group and quarter up to ``on``, with the median's change from the
-    group's previous shown quarter: the continuous-improvement view."""
+    """A metric per peer group and complete quarter up to ``on`` (the last quarter end on or
+    before it), with the median's change from the group's previous shown quarter: the
+    continuous-improvement view. A quarter still under way is never shown, so its rows
+    cannot be read month by month."""
     metric = _metric(catalog, metric)
+    on = quarter_snap(min(on, dt.date.today()))
     dims = [d for d in parse_dimensions(by) if d != PERIOD]
     table, hidden = trends.metric_trend(observations_frame(session, until=on),
                                         producer_groups(session), metric,
                                         catalog.metric(metric).direction, dims, on,
-                                        min_group_size)
+                                        min_group_size, bounds=metric_bounds(catalog))
     return {
         "metric": metric, "unit": catalog.metric(metric).unit,
         "direction": str(catalog.metric(metric).direction), "by": dims, "on": on.isoformat(),

@@ -5,9 +5,10 @@ Reads the whole registry and its observations as frames and applies the bulk eva
 home workshops, integradoras, jobbers); buyers, agencies and consultants climb no ladder and
 are reported as ``excluded_non_producers``. Producers without any observation are counted
 as not assessed. Breakdowns by region (state) and product (a firm's first product) leave out groups
-smaller than ``min_group_size`` firms (``ESCALERA_MIN_GROUP_SIZE``) through the same
-``analytics.confidentiality.suppress`` as every benchmark: respondents were promised that
-small groups are never shown.
+smaller than ``min_group_size`` firms (``ESCALERA_MIN_GROUP_SIZE``), and with them the
+smallest other groups where needed so that no hidden group is the overall count minus the
+groups shown (``analytics.confidentiality.suppress_cells``, as every benchmark):
+respondents were promised that small groups are never shown.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from escalera.analytics.bulk_evaluation import (
     level_column,
     status_column,
 )
-from escalera.analytics.confidentiality import MIN_GROUP_SIZE, suppress
+from escalera.analytics.confidentiality import MIN_GROUP_SIZE, suppress_cells
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.evaluation import LadderStatus
 from escalera.domain.firms import PRODUCER_ROLES
@@ -87,7 +88,8 @@ def ladder_stats(session: Session, catalog: Catalog, on: dt.date, stale_after_da
                 _add(groups.setdefault(key, {}).setdefault(ladder.id, _empty_counts(ladder)),
                      st, lv, n)
     for name, column in GROUPINGS.items():
-        shown, hidden = suppress(table.group_by(column).len("n"), min_group_size)
+        sizes = table.group_by(column).len("n").sort(column)
+        shown, hidden = suppress_cells(sizes, min_group_size, [column])
         suppressed[name] = hidden.as_dict()
         large = set(shown.get_column(column).to_list())
         by_group[name] = {k: by_group[name][k] for k in sorted(by_group[name]) if k in large}

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from escalera.analytics.confidentiality import MIN_GROUP_SIZE
+from escalera.analytics.confidentiality import MIN_GROUP_SIZE, percentile_min_group_size
 from escalera.catalog import catalog_digest
 from escalera.domain.catalog_model import Catalog
 from escalera.domain.certificates import LadderCertification
@@ -162,7 +162,10 @@ def _benchmark_row(catalog: Catalog, entry: dict[str, Any], k: int) -> Benchmark
     metric = catalog.metric(entry["metric"])
     group, value = entry["group"], entry["value"]
     chart, note = None, ""
-    if group is not None:
+    if group is not None and group["p10"] is None:  # percentiles withheld for the group
+        note = _("the group's spread is shown for groups of {q} firms or more").format(
+            q=percentile_min_group_size(k))
+    elif group is not None:
         chart = position_svg(Distribution(p10=group["p10"], p25=group["p25"],
                                           median=group["median"], p75=group["p75"],
                                           p90=group["p90"], best=group["best"]), value)
