@@ -8,6 +8,13 @@ kind (``firms``/``empresas``...) or else the first sheet; percent-formatted cell
 ``%``. Parquet: typed columns, turned into text the way escalera writes them.
 
 Row numbers are those a person sees in the spreadsheet: the header is row 1.
+
+Limits, so that a small hostile file cannot take the server's memory or time: at most
+``MAX_ROWS`` rows (the header included) and ``MAX_COLUMNS`` columns with a value, cells of
+at most ``MAX_CELL_CHARS`` characters (Excel's own limit); a workbook may unpack to at most
+``MAX_UNCOMPRESSED_BYTES`` and no part of it may be compressed more than
+``MAX_COMPRESSION_RATIO`` to one. The size a sheet declares (``<dimension>``) is ignored:
+only the cells present are read, row by row.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +33,16 @@ from escalera.ingest.formats import KIND_NAMES, Kind
 from escalera.ingest.text import clean, column_letter, fold
 
 DELIMITERS = (",", ";", "\t", "|")
+MAX_ROWS = 100_000
+"""Rows of a file, the header included."""
+MAX_COLUMNS = 300
+"""Columns with a value (empty formatted cells past the last value are not counted)."""
+MAX_CELL_CHARS = 32_767
+"""Characters of one cell (the most Excel keeps in a cell)."""
+MAX_UNCOMPRESSED_BYTES = 150 * 2**20
+"""What the parts of a workbook may unpack to, together."""
+MAX_COMPRESSION_RATIO = 100
+"""How much more a part of a workbook over 1 MB may unpack to than it takes in the file."""
 
 
 class MalformedFile(EscaleraError):
@@ -125,6 +143,7 @@ def read_csv(path: Path) -> RawTable:
     records: list[tuple[int, list[str]]] = []
     try:
         for number, record in enumerate(reader, start=1):
+            _within_limits(name, number, record)
             records.append((number, record))
     except csv.Error as exc:
         raise MalformedFile(name, _("broken CSV near line {line}: {error}").format(
@@ -139,6 +158,7 @@ def read_xlsx(path: Path, kind: Kind | None = None) -> RawTable:
     import openpyxl
 
     name = path.name
+    check_workbook_size(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -146,9 +166,9 @@ def read_xlsx(path: Path, kind: Kind | None = None) -> RawTable:
             error=type(exc).__name__)) from None
     try:
         sheet = pick_sheet(workbook.sheetnames, kind)
-        worksheet = workbook[sheet]
-        records = [(number, [xlsx_text(cell) for cell in row])
-                   for number, row in enumerate(worksheet.iter_rows(), start=1)]
+        records = _xlsx_records(name, workbook[sheet])
+    except MalformedFile:
+        raise
     except Exception as exc:
         raise MalformedFile(name, _("not a readable Excel workbook ({error})").format(
             error=type(exc).__name__)) from None
@@ -159,10 +179,68 @@ def read_xlsx(path: Path, kind: Kind | None = None) -> RawTable:
     return table
 
 
+def check_workbook_size(path: Path) -> None:
+    """Refuse a workbook that would unpack to too much (a "zip bomb"), before opening it."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise MalformedFile(name, _("not a readable Excel workbook ({error})").format(
+            error=type(exc).__name__)) from None
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise MalformedFile(name, _(
+            "the workbook unpacks to {size} MB; at most {limit} MB are read").format(
+            size=total // 2**20, limit=MAX_UNCOMPRESSED_BYTES // 2**20))
+    for part in parts:
+        if part.file_size > 2**20 and (
+                part.file_size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1)):
+            raise MalformedFile(name, _(
+                "part {part} of the workbook unpacks to {size} MB, more than {ratio} times "
+                "its size in the file").format(part=part.filename,
+                                               size=part.file_size // 2**20,
+                                               ratio=MAX_COMPRESSION_RATIO))
+
+
+def _xlsx_records(name: str, worksheet: Any) -> list[tuple[int, list[str]]]:
+    """The rows of a sheet with their numbers, read from the cells present only."""
+    if hasattr(worksheet, "reset_dimensions"):
+        worksheet.reset_dimensions()  # never trust (nor allocate) the declared size
+    records = []
+    for number, row in enumerate(worksheet.iter_rows(), start=1):
+        if any(cell.value is not None for cell in row[MAX_COLUMNS:]):
+            raise MalformedFile(name, _("row {row} has more than {limit} columns").format(
+                row=number, limit=MAX_COLUMNS))
+        cells = [xlsx_text(cell) for cell in row[:MAX_COLUMNS]]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:  # blank rows are left out (and not counted) whatever their number
+            _within_limits(name, number, cells)
+            records.append((number, cells))
+    return records
+
+
+def _within_limits(name: str, number: int, cells: list[str]) -> None:
+    """Refuse a file at its first row past the limits of rows, columns or cell size."""
+    if number > MAX_ROWS:
+        raise MalformedFile(name, _("more than {limit} rows: split the file").format(
+            limit=f"{MAX_ROWS:,}"))
+    if len(cells) > MAX_COLUMNS and any(cells[MAX_COLUMNS:]):
+        raise MalformedFile(name, _("row {row} has more than {limit} columns").format(
+            row=number, limit=MAX_COLUMNS))
+    for index, cell in enumerate(cells):
+        if len(cell) > MAX_CELL_CHARS:
+            raise MalformedFile(name, _(
+                "cell {cell} holds more than {limit} characters").format(
+                cell=f"{column_letter(index)}{number}", limit=f"{MAX_CELL_CHARS:,}"))
+
+
 def sheet_kinds(path: Path) -> list[Kind]:
     """The kinds a workbook has a sheet for (by sheet name)."""
     import openpyxl
 
+    check_workbook_size(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True)
     except Exception as exc:
@@ -214,7 +292,16 @@ def read_parquet(path: Path) -> RawTable:
 
     name = path.name
     try:
+        metadata = pq.read_metadata(path)
+        if metadata.num_rows + 1 > MAX_ROWS or metadata.num_columns > MAX_COLUMNS:
+            raise MalformedFile(name, _(
+                "{rows} rows and {columns} columns: at most {max_rows} rows and "
+                "{max_columns} columns").format(
+                rows=f"{metadata.num_rows:,}", columns=metadata.num_columns,
+                max_rows=f"{MAX_ROWS - 1:,}", max_columns=MAX_COLUMNS))
         data = pq.read_table(path)
+    except MalformedFile:
+        raise
     except Exception as exc:
         raise MalformedFile(name, _("not a readable Parquet file ({error})").format(
             error=type(exc).__name__)) from None

@@ -16,6 +16,7 @@ from escalera.i18n import LANGUAGES, set_language
 from escalera.services.context import AppContext
 from escalera.web import api, errors, pages
 from escalera.web.headers import SecurityHeaders
+from escalera.web.limits import BodyLimit
 from escalera.web.security import LoginLimiter
 
 STATIC = Path(__file__).parent / "static"
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        session_cookie="escalera_session", same_site="lax",
                        https_only=chosen.env == "production", max_age=12 * 3600)
     app.add_middleware(SecurityHeaders, production=chosen.env == "production")
+    app.add_middleware(BodyLimit)  # keep it last (outermost): no body is read before it
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

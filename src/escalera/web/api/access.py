@@ -9,18 +9,22 @@ malformed firm id, then 403 when the firm is not one of its own (producers) or a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Path
 from pydantic import BaseModel
 
 from escalera.domain.ids import parse_firm_id
 from escalera.domain.permissions import ROLE_ACTIONS, Action, Principal
 from escalera.i18n import _
 from escalera.web.deps import allow
+from escalera.web.text import SINGLE_LINE, Identifier
 
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
-"""Identifiers and short texts: printable characters only (PostgreSQL refuses NUL)."""
+NO_CONTROL = SINGLE_LINE
+"""Identifiers and short texts: printable characters only (see ``web.text``)."""
+FirmPath = Annotated[Identifier, Path(max_length=20,
+                                      description="Public firm id, F-XXXX-XXXX-C.")]
+"""A firm id in a path."""
 
 
 class ErrorDetail(BaseModel):
@@ -45,7 +49,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
                          (401, "No valid session or API token"),
                          (403, "The account may not do this"),
                          (404, "No such firm, assessment, run or other record"),
-                         (422, "The request is not valid"))}
+                         (409, "The change conflicts with data already stored"),
+                         (413, "The request body is over its limit"),
+                         (422, "The request is not valid"),
+                         (503, "The database is not available; try again after Retry-After "
+                               "seconds"))}
 """Error responses shared by every route of the API areas (documented in the schema)."""
 
 

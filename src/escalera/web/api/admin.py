@@ -4,7 +4,6 @@ program managers) and accounts (``MANAGE_ACCOUNTS``: admins), through
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -14,6 +13,7 @@ from escalera.domain.ids import parse_firm_id
 from escalera.domain.permissions import Action, Role
 from escalera.i18n import _
 from escalera.services import accounts
+from escalera.timestamps import UtcDateTime
 from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
@@ -29,7 +29,7 @@ class AuditEntry(BaseModel):
     """One change: who, when, what, and the values before and after."""
 
     id: int
-    at: dt.datetime
+    at: UtcDateTime
     actor: str
     action: str
     entity: str
@@ -62,7 +62,7 @@ class UserOut(BaseModel):
     firm_id: str | None
     assigned_firms: list[str]
     active: bool
-    created_at: dt.datetime | None
+    created_at: UtcDateTime | None
 
 
 @router.get("/audit", response_model=Paged[AuditEntry])

@@ -3,7 +3,6 @@ for a username and password, listed, revoked)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from escalera.domain.permissions import Action
 from escalera.services import accounts
+from escalera.timestamps import UtcDateTime
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
 from escalera.web.security import SignInRefused, sign_in
@@ -55,7 +55,7 @@ class TokenInfo(BaseModel):
     id: int
     name: str
     username: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
     last_used_at: dt.datetime | None
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None

@@ -21,16 +21,17 @@ from escalera.services.context import AppContext
 from escalera.store.firms import get_firm
 from escalera.web.api.access import ERRORS, firm_scope
 from escalera.web.deps import DB, Who, allow, context
+from escalera.web.text import Identifier, ShortText
 
 router = APIRouter(tags=["benchmarks"], responses=ERRORS)
 Ctx = Annotated[AppContext, Depends(context)]
-By = Annotated[str, Query(max_length=80, description=(
+By = Annotated[ShortText, Query(max_length=80, description=(
     "Peer groups: a comma-separated list of region, product, role, size_band, period; "
     "empty for the whole population."))]
-Period = Annotated[str, Query(max_length=10, description=(
+Period = Annotated[ShortText, Query(max_length=10, description=(
     "latest (each firm's latest fresh value) or a quarter such as 2026Q3."))]
 On = Annotated[dt.date | None, Query(description="Evaluation date; default today.")]
-Item = Annotated[str, Query(min_length=1, max_length=64)]
+Item = Annotated[Identifier, Query(min_length=1, max_length=64)]
 
 
 class Suppressed(BaseModel):
@@ -162,7 +163,7 @@ def metric_trend(who: Who, session: DB, ctx: Ctx, metric: Item, by: By = "region
 
 @router.get("/benchmarks/transitions", response_model=TransitionTable)
 def transitions(who: Who, session: DB, ctx: Ctx,
-                ladder: Annotated[str, Query(min_length=1, max_length=64)],
+                ladder: Annotated[Identifier, Query(min_length=1, max_length=64)],
                 start: Annotated[dt.date, Query(alias="from")],
                 end: Annotated[dt.date | None, Query(alias="to")] = None,
                 by: By = "") -> dict[str, Any]:
@@ -174,7 +175,7 @@ def transitions(who: Who, session: DB, ctx: Ctx,
 
 
 @router.get("/firms/{firm_id}/benchmark", response_model=FirmPosition)
-def firm_benchmark(firm_id: Annotated[str, Path(max_length=20)], who: Who, session: DB,
+def firm_benchmark(firm_id: Annotated[Identifier, Path(max_length=20)], who: Who, session: DB,
                    ctx: Ctx, on: On = None) -> dict[str, Any]:
     """A firm's percentile rank on every metric among its peers, with its own values: raw
     data, so only for the firm, its assessors, program managers and admins."""

@@ -51,7 +51,9 @@ from escalera.store.tables import (
     ObservationRow,
     StatusChangeRow,
 )
+from escalera.web.api.access import FirmPath
 from escalera.web.deps import DB, Who, allow, context
+from escalera.web.text import ShortText
 
 router = APIRouter(prefix="/charts", tags=["charts"])
 
@@ -383,8 +385,8 @@ def chain_graph(session: Session, *, state: str, product: str | None = None,
 
 @router.get("/chain")
 def chain(who: Who, session: DB,
-          state: Annotated[str | None, Query(max_length=80)] = None,
-          product: Annotated[str | None, Query(max_length=40)] = None,
+          state: Annotated[ShortText | None, Query(max_length=80)] = None,
+          product: Annotated[ShortText | None, Query(max_length=40)] = None,
           on: Day = None, type: LinkType | None = None,
           limit: Annotated[int, Query(ge=1, le=2000)] = MAX_LINKS) -> dict[str, Any]:
     """The chain map of one region (default: the region with most firms): firms as nodes
@@ -415,7 +417,7 @@ def benchmark_rows(catalog: Catalog, result: dict[str, Any]) -> list[dict[str, A
 
 
 @router.get("/firms/{firm_id}/benchmarks")
-def firm_benchmarks(request: Request, firm_id: str, who: Who, session: DB,
+def firm_benchmarks(request: Request, firm_id: FirmPath, who: Who, session: DB,
                     ctx: Any = Depends(context),
                     on: Day = None) -> dict[str, Any]:
     """A firm's position on every metric among its peers (same state, main product and size

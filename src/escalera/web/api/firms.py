@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from escalera.domain.certificates import LadderCertification
 from escalera.domain.permissions import Action, can
@@ -21,10 +21,11 @@ from escalera.services.firm_view import show_firm
 from escalera.services.visits import recommend_visits
 from escalera.store.evidence import firms_frame
 from escalera.store.firms import get_firm
-from escalera.web.api.access import firm_scope
+from escalera.web.api.access import FirmPath, firm_scope
 from escalera.web.api.lists import Page, page_params, paged
 from escalera.web.deps import DB, Who, allow, context
 from escalera.web.idempotency import IdempotentRoute
+from escalera.web.text import Identifier, ShortText
 
 router = APIRouter(prefix="/firms", tags=["firms"], route_class=IdempotentRoute)
 SORTABLE = ("firm_id", "name", "state", "municipality", "employees", "monthly_capacity")
@@ -32,10 +33,10 @@ SORTABLE = ("firm_id", "name", "state", "municipality", "employees", "monthly_ca
 
 @router.get("")
 def list_firms(who: Who, session: DB, page: Annotated[Page, Depends(page_params)],
-               q: Annotated[str | None, Query(max_length=100)] = None,
-               state: Annotated[str | None, Query(max_length=80)] = None,
-               product: Annotated[str | None, Query(max_length=40)] = None,
-               role: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+               q: Annotated[ShortText | None, Query(max_length=100)] = None,
+               state: Annotated[ShortText | None, Query(max_length=80)] = None,
+               product: Annotated[ShortText | None, Query(max_length=40)] = None,
+               role: Annotated[ShortText | None, Query(max_length=40)] = None) -> dict[str, Any]:
     """Firms, filtered by name (``q``), state, product and role; sortable."""
     allow(who, Action.READ_PROFILES)
     frame = firms_frame(session)
@@ -52,7 +53,7 @@ def list_firms(who: Who, session: DB, page: Annotated[Page, Depends(page_params)
 
 
 @router.get("/{firm_id}")
-def firm(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+def firm(firm_id: FirmPath, who: Who, session: DB, ctx: Any = Depends(context),
          on: dt.date | None = None) -> dict[str, Any]:
     """A firm's profile and, on ``on`` (default today), its level on each ladder with the
     gap to the next level, its market segments now and next, and its certificates."""
@@ -81,7 +82,7 @@ def firm(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
 
 
 @router.get("/{firm_id}/links")
-def links(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context)) -> list[Any]:
+def links(firm_id: FirmPath, who: Who, session: DB, ctx: Any = Depends(context)) -> list[Any]:
     """The firm's links along the chain (subcontracting, tutelage, integradoras...)."""
     allow(who, Action.READ_PROFILES)
     view = show_firm(session, ctx.catalog, firm_id, dt.date.today(),
@@ -107,7 +108,7 @@ class VisitPlanOut(BaseModel):
 
 
 @router.get("/{firm_id}/certificates", response_model=Certificates)
-def certificates(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+def certificates(firm_id: FirmPath, who: Who, session: DB, ctx: Any = Depends(context),
                  on: dt.date | None = None) -> Certificates:
     """A firm's level certificates (constancias de nivel) on each ladder on ``on`` (default
     today): the certified level, the levels whose certificates lapsed, and every
@@ -121,7 +122,7 @@ def certificates(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context
 
 
 @router.get("/{firm_id}/visits", response_model=VisitPlanOut)
-def visits(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
+def visits(firm_id: FirmPath, who: Who, session: DB, ctx: Any = Depends(context),
            on: dt.date | None = None,
            limit: Annotated[int, Query(ge=1, le=20)] = DEFAULT_VISIT_LIMIT) -> VisitPlanOut:
     """Learning visits: host firms that meet the firm's largest gaps with margin, make the
@@ -137,7 +138,7 @@ def visits(firm_id: str, who: Who, session: DB, ctx: Any = Depends(context),
 class ShareIn(BaseModel):
     """The buyer's firm to share raw data with."""
 
-    buyer_id: str
+    buyer_id: Identifier = Field(max_length=20)
 
 
 class ShareOut(BaseModel):
@@ -150,7 +151,7 @@ class ShareOut(BaseModel):
 
 
 @router.get("/{firm_id}/shares", response_model=list[ShareOut])
-def list_shares(firm_id: str, who: Who, session: DB) -> list[ShareOut]:
+def list_shares(firm_id: FirmPath, who: Who, session: DB) -> list[ShareOut]:
     """The buyers' firms this producer shares its raw data with (assessments, values,
     inspections); buyers otherwise see profiles and levels only."""
     firm = firm_scope(who, Action.READ_RAW, firm_id)
@@ -158,7 +159,7 @@ def list_shares(firm_id: str, who: Who, session: DB) -> list[ShareOut]:
 
 
 @router.post("/{firm_id}/shares", response_model=list[ShareOut], status_code=201)
-def add_share(firm_id: str, body: ShareIn, who: Who, session: DB) -> list[ShareOut]:
+def add_share(firm_id: FirmPath, body: ShareIn, who: Who, session: DB) -> list[ShareOut]:
     """Share this producer's raw data with a buyer's firm (the producer itself, a program
     manager or an admin)."""
     firm = firm_scope(who, Action.SHARE_DATA, firm_id)
@@ -172,7 +173,7 @@ def add_share(firm_id: str, body: ShareIn, who: Who, session: DB) -> list[ShareO
 
 
 @router.delete("/{firm_id}/shares/{buyer_id}", response_model=list[ShareOut])
-def remove_share(firm_id: str, buyer_id: str, who: Who, session: DB) -> list[ShareOut]:
+def remove_share(firm_id: FirmPath, buyer_id: FirmPath, who: Who, session: DB) -> list[ShareOut]:
     """Stop sharing this producer's raw data with a buyer's firm."""
     firm = firm_scope(who, Action.SHARE_DATA, firm_id)
     before = sharing.shares_of(session, firm)

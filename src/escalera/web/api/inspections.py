@@ -28,10 +28,11 @@ from escalera.services import inspections as svc
 from escalera.web.api.access import ERRORS, NO_CONTROL, firm_scope, may
 from escalera.web.deps import DB, Who, allow
 from escalera.web.idempotency import IdempotentRoute
+from escalera.web.text import Identifier, LongText, ShortText
 
 router = APIRouter(tags=["inspections"], responses=ERRORS, route_class=IdempotentRoute)
 EDITION = "ISO 2859-1:1999"
-FirmId = Annotated[str, Path(max_length=20, description="Public firm id, F-XXXX-XXXX-C.")]
+FirmId = Annotated[Identifier, Path(max_length=20, description="Public firm id, F-XXXX-XXXX-C.")]
 Product = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_CONTROL,
                               description="Product of the stream, e.g. jeans.")]
 
@@ -47,11 +48,11 @@ class PlanQuery(BaseModel):
 
 def plan_query(
         lot_size: Annotated[int, Query(ge=1, le=10**9, description="Units in the lot.")],
-        aql: Annotated[str, Query(min_length=1, max_length=8,
+        aql: Annotated[Identifier, Query(min_length=1, max_length=8,
                                   description="AQL of the standard's series, e.g. 2.5.")],
-        level: Annotated[str, Query(max_length=4, description=(
+        level: Annotated[Identifier, Query(max_length=4, description=(
             "Inspection level: S-1, S-2, S-3, S-4, I, II or III."))] = "II",
-        severity: Annotated[str, Query(max_length=12, description=(
+        severity: Annotated[Identifier, Query(max_length=12, description=(
             "normal, tightened or reduced."))] = "normal") -> PlanQuery:
     """The query parameters ``/aql/plan`` and ``/aql/oc`` share."""
     return PlanQuery(lot_size=lot_size, level=level, aql=aql, severity=severity)
@@ -104,7 +105,7 @@ class DefectFound(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, Field(min_length=1, max_length=40)]
+    code: Annotated[Identifier, Field(min_length=1, max_length=40)]
     count: Annotated[int, Field(ge=0, le=10**7)]
     defect_class: DefectClass | None = None
 
@@ -114,12 +115,12 @@ class InspectionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    firm_id: str = Field(max_length=20)
-    product: str = Field(min_length=1, max_length=40)
+    firm_id: Identifier = Field(max_length=20)
+    product: Identifier = Field(min_length=1, max_length=40)
     lot: str = Field(min_length=1, max_length=60, pattern=NO_CONTROL)
     lot_size: int = Field(ge=1, le=10**9)
-    level: str = Field(default="II", max_length=4)
-    aqls: dict[DefectClass, Annotated[str, Field(max_length=8)] | None] = Field(
+    level: Identifier = Field(default="II", max_length=4)
+    aqls: dict[DefectClass, Annotated[Identifier, Field(max_length=8)] | None] = Field(
         default_factory=dict, description="AQL per defect class over the defaults "
         "(critical 0 = zero tolerance, major 2.5, minor 4.0); null leaves a class out.")
     defects: list[DefectFound] = Field(default_factory=list, max_length=200)
@@ -138,7 +139,7 @@ class Resume(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: str = Field(min_length=1, max_length=500)
+    action: LongText = Field(min_length=1, max_length=500)
     on: dt.date | None = None
 
 
@@ -225,7 +226,7 @@ def record(body: InspectionCreate, who: Who, session: DB) -> dict[str, Any]:
 
 @router.get("/firms/{firm_id}/inspection-streams")
 def streams(firm_id: FirmId, who: Who, session: DB,
-            product: Annotated[str | None, Query(max_length=40)] = None,
+            product: Annotated[ShortText | None, Query(max_length=40)] = None,
             lots: Annotated[int, Query(ge=0, le=100)] = 10) -> list[dict[str, Any]]:
     """Where a producer's streams stand: severity, switching score, transitions with their
     reasons and the latest ``lots`` lots. Raw data."""
@@ -271,8 +272,8 @@ def schedule(who: Who, session: DB,
                  "Seed of the draw; default the date's day number, so a day's list "
                  "repeats."))] = None,
              on: dt.date | None = None,
-             region: Annotated[str | None, Query(max_length=80)] = None,
-             product: Annotated[str | None, Query(max_length=40)] = None) -> dict[str, Any]:
+             region: Annotated[ShortText | None, Query(max_length=80)] = None,
+             product: Annotated[ShortText | None, Query(max_length=40)] = None) -> dict[str, Any]:
     """Which producers and products to inspect next: a seeded, weighted random draw leaning
     on tightened inspection, recent lots not accepted and time since the last visit; and
     the discontinued streams waiting for corrective action."""

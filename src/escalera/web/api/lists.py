@@ -15,6 +15,7 @@ from fastapi import HTTPException, Query
 from pydantic import BaseModel
 
 from escalera.i18n import _
+from escalera.web.text import ShortText
 
 T = TypeVar("T")
 MAX_OFFSET = 10**9  # beyond any list; keeps the offset within a 64-bit slice
@@ -39,7 +40,7 @@ class Paged(BaseModel, Generic[T]):
 
 def page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50,
                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-                sort: Annotated[str | None, Query(max_length=60)] = None) -> Page:
+                sort: Annotated[ShortText | None, Query(max_length=60)] = None) -> Page:
     """The paging query parameters."""
     return Page(limit=limit, offset=offset, sort=sort)
 

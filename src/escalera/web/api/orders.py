@@ -27,6 +27,7 @@ from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow, context
 from escalera.web.idempotency import IdempotentRoute
+from escalera.web.text import Identifier
 
 router = APIRouter(tags=["orders"], responses=ERRORS, route_class=IdempotentRoute)
 Ctx = Annotated[AppContext, Depends(context)]
@@ -45,7 +46,7 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=40, pattern=NO_CONTROL)
-    buyer_id: str | None = Field(default=None, max_length=20)
+    buyer_id: Identifier | None = Field(default=None, max_length=20)
     buyer_name: str = Field(default="", max_length=200, pattern=NO_CONTROL)
     product: str = Field(min_length=1, max_length=40, pattern=NO_CONTROL)
     quantity: int = Field(gt=0, le=10**8)

@@ -31,6 +31,7 @@ from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.charts import Day
 from escalera.web.deps import DB, Who, allow, context
 from escalera.web.idempotency import IdempotentRoute
+from escalera.web.text import Identifier, LongText
 
 router = APIRouter(prefix="/programs", tags=["programs"], responses=ERRORS,
                    route_class=IdempotentRoute)
@@ -45,7 +46,7 @@ def list_programs(who: Who, session: DB) -> list[dict[str, Any]]:
 
 
 @router.get("/{program_id}/evaluation")
-def evaluate_program(program_id: Annotated[str, Path(max_length=40)], who: Who, session: DB,
+def evaluate_program(program_id: Annotated[Identifier, Path(max_length=40)], who: Who, session: DB,
                      ctx: Any = Depends(context), on: Day = None) -> dict[str, Any]:
     """The evaluation on ``on`` (default today): effects per metric with confidence
     intervals and group sizes (``effects``: metric, estimate, ci_low, ci_high, n_treated,
@@ -58,7 +59,7 @@ def evaluate_program(program_id: Annotated[str, Path(max_length=40)], who: Who, 
 
 
 Text = Annotated[str, Field(max_length=200, pattern=NO_CONTROL)]
-ProgramId = Annotated[str, Path(max_length=40)]
+ProgramId = Annotated[Identifier, Path(max_length=40)]
 
 
 class ThresholdIn(BaseModel):
@@ -96,7 +97,7 @@ class ProgramCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, pattern=NO_CONTROL)
     type: ProgramType
     sponsor: Text = ""
-    description: str = Field(default="", max_length=4000)
+    description: LongText = Field(default="", max_length=4000)
     starts_on: dt.date
     ends_on: dt.date
     target_date: dt.date
@@ -104,8 +105,8 @@ class ProgramCreate(BaseModel):
     currency: str = Field(default="MXN", min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")
     admission: StandardIn
     target: StandardIn
-    entry_segment: str | None = Field(default=None, max_length=64)
-    target_segment: str | None = Field(default=None, max_length=64)
+    entry_segment: Identifier | None = Field(default=None, max_length=64)
+    target_segment: Identifier | None = Field(default=None, max_length=64)
 
 
 class AdmissionIn(BaseModel):
@@ -113,7 +114,7 @@ class AdmissionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    firms: list[Annotated[str, Field(max_length=20)]] = Field(min_length=1, max_length=200)
+    firms: list[Annotated[Identifier, Field(max_length=20)]] = Field(min_length=1, max_length=200)
     on: dt.date | None = None
 
 
@@ -124,11 +125,11 @@ class ActivityIn(BaseModel):
 
     kind: ActivityKind
     on: dt.date
-    firm_id: str | None = Field(default=None, max_length=20)
+    firm_id: Identifier | None = Field(default=None, max_length=20)
     buyer: Text = ""
     amount: float | None = Field(default=None, ge=0, le=1e12, allow_inf_nan=False)
     units: int | None = Field(default=None, ge=0, le=10**9)
-    note: str = Field(default="", max_length=500, pattern=NO_CONTROL)
+    note: LongText = Field(default="", max_length=500)
 
 
 @router.get("/{program_id}")

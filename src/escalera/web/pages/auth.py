@@ -12,6 +12,7 @@ from escalera.services import accounts
 from escalera.web.deps import DB, USER_KEY, PageWho
 from escalera.web.security import VERSION_KEY, SignInRefused, csrf_ok, sign_in
 from escalera.web.templating import render
+from escalera.web.text import Identifier, ShortText
 
 router = APIRouter()
 
@@ -29,7 +30,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, session: DB, username: Annotated[str, Form(max_length=80)],
+def login(request: Request, session: DB, username: Annotated[Identifier, Form(max_length=80)],
           password: Annotated[str, Form(max_length=200)],
           csrf_token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/") -> Response:
@@ -88,7 +89,7 @@ def tokens(request: Request, session: DB, who: PageWho) -> Response:
 @router.post("/tokens")
 def make_token(request: Request, session: DB, who: PageWho,
                password: Annotated[str, Form(max_length=200)],
-               name: Annotated[str, Form(max_length=80)] = "",
+               name: Annotated[ShortText, Form(max_length=80)] = "",
                days: Annotated[int, Form(ge=1, le=accounts.MAX_TOKEN_DAYS)] = accounts.TOKEN_DAYS,
                csrf_token: Annotated[str, Form()] = "") -> Response:
     """A new token, shown once; the password is asked again (and counted by the login

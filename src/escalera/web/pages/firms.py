@@ -34,6 +34,7 @@ from escalera.web.api.lists import Page
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.security import csrf_ok
 from escalera.web.templating import render
+from escalera.web.text import Identifier
 
 router = APIRouter()
 
@@ -223,7 +224,7 @@ def firm_page(firm_id: str, request: Request, who: PageWho, session: DB,
 
 @router.post("/firms/{firm_id}/shares")
 def change_share(firm_id: str, request: Request, who: PageWho, session: DB,
-                 buyer_id: Annotated[str, Form(max_length=20)],
+                 buyer_id: Annotated[Identifier, Form(max_length=20)],
                  csrf_token: Annotated[str, Form()] = "",
                  remove: Annotated[str, Form()] = "") -> Response:
     """Share the firm's raw data with a buyer's firm, or stop (``remove``)."""
