@@ -18,6 +18,7 @@ from escalera.web.api.access import ERRORS, NO_CONTROL
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
 from escalera.web.idempotency import IdempotentRoute
+from escalera.web.text import Identifier
 
 router = APIRouter(tags=["administration"], responses=ERRORS, route_class=IdempotentRoute)
 Filter = Annotated[str | None, Query(max_length=80, pattern=NO_CONTROL)]
@@ -48,8 +49,8 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     role: Role
     display_name: str = Field(default="", max_length=120, pattern=NO_CONTROL)
-    firm_id: str | None = Field(default=None, max_length=20)
-    assigned: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list,
+    firm_id: Identifier | None = Field(default=None, max_length=20)
+    assigned: list[Annotated[Identifier, Field(max_length=20)]] = Field(default_factory=list,
                                                                  max_length=10_000)
 
 

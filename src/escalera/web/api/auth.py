@@ -14,6 +14,7 @@ from escalera.timestamps import UtcDateTime
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
 from escalera.web.security import SignInRefused, sign_in
+from escalera.web.text import Identifier, ShortText
 
 router = APIRouter(tags=["accounts"])
 TOKEN_SORTABLE = ("created_at", "last_used_at", "expires_at", "name")
@@ -32,9 +33,9 @@ class Me(BaseModel):
 class TokenRequest(BaseModel):
     """Credentials to exchange for an API token."""
 
-    username: str = Field(min_length=1, max_length=80)
+    username: Identifier = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
-    name: str = Field(default="", max_length=80)
+    name: ShortText = Field(default="", max_length=80)
     days: int = Field(default=accounts.TOKEN_DAYS, ge=1, le=accounts.MAX_TOKEN_DAYS,
                       description="How long the token works.")
 
@@ -46,7 +47,7 @@ class TokenOut(BaseModel):
     id: int
     username: str
     role: str
-    expires_at: dt.datetime | None
+    expires_at: UtcDateTime | None
 
 
 class TokenInfo(BaseModel):
@@ -56,9 +57,9 @@ class TokenInfo(BaseModel):
     name: str
     username: str
     created_at: UtcDateTime
-    last_used_at: dt.datetime | None
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    last_used_at: UtcDateTime | None
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
     state: str = Field(description="active, expired or revoked")
 
 
@@ -84,7 +85,7 @@ def create_token(body: TokenRequest, request: Request, session: DB) -> TokenOut:
 
 @router.get("/tokens", response_model=Paged[TokenInfo])
 def list_tokens(who: Who, session: DB, page: Annotated[Page, Depends(page_params)],
-                username: Annotated[str | None, Query(max_length=80)] = None
+                username: Annotated[Identifier | None, Query(max_length=80)] = None
                 ) -> dict[str, Any]:
     """My tokens, newest first (admins: ``username=`` for another account's)."""
     if username is not None and username != who.username:
