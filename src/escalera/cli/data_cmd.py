@@ -34,6 +34,13 @@ def mapping_option() -> Any:
     return typer.Option(None, "--mapping", help=_("YAML file: header in your file -> column."))
 
 
+def force_option() -> Any:
+    """``--force``."""
+    return typer.Option(False, "--force",
+                        help=_("Import even a file that was imported before (same bytes, "
+                               "same kind): its rows are added again."))
+
+
 def save_mapping_option() -> Any:
     """``--save-mapping``."""
     return typer.Option(None, "--save-mapping",
@@ -54,15 +61,17 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
 
 
 def run_import(ctx: typer.Context, files: list[ImportFile], skip_bad: bool,
-               mapping: Path | None, save_to: Path | None, json_out: bool) -> None:
-    """Import, print the report, exit 1 when the import was rejected."""
+               mapping: Path | None, save_to: Path | None, json_out: bool,
+               force: bool = False) -> None:
+    """Import, print the report, exit 1 when the import was rejected or the same file was
+    imported before (``AlreadyImported``: the entry point prints it)."""
     context = app_context(ctx)
     user_mapping = load_mapping(mapping) if mapping else None
     rejected: ImportRejected | None = None
     try:
         with progress_bar() as on_progress, context.transaction() as session:
             report = import_files(session, context.catalog, files, skip_bad=skip_bad,
-                                  mapping=user_mapping, on_progress=on_progress)
+                                  mapping=user_mapping, on_progress=on_progress, force=force)
     except ImportRejected as exc:
         assert isinstance(exc.report, ImportReport)
         report, rejected = exc.report, exc
@@ -92,8 +101,8 @@ def _kind_command(group: typer.Typer, kind: Kind, help_text: str) -> None:
                 file: Path = typer.Argument(..., help=_("CSV, XLSX or Parquet file.")),
                 skip_bad: bool = skip_bad_option(), mapping: Path | None = mapping_option(),
                 save_to: Path | None = save_mapping_option(),
-                json_out: bool = json_option()) -> None:
-        run_import(ctx, [ImportFile(kind, file)], skip_bad, mapping, save_to, json_out)
+                json_out: bool = json_option(), force: bool = force_option()) -> None:
+        run_import(ctx, [ImportFile(kind, file)], skip_bad, mapping, save_to, json_out, force)
 
 
 def register(app: typer.Typer) -> None:
@@ -112,9 +121,9 @@ def register(app: typer.Typer) -> None:
                    path: Path = typer.Argument(..., help=_("Export folder or workbook.")),
                    skip_bad: bool = skip_bad_option(), mapping: Path | None = mapping_option(),
                    save_to: Path | None = save_mapping_option(),
-                   json_out: bool = json_option()) -> None:
+                   json_out: bool = json_option(), force: bool = force_option()) -> None:
         """Import the firms, links and assessments files of a folder (or workbook sheets)."""
-        run_import(ctx, folder_files(path), skip_bad, mapping, save_to, json_out)
+        run_import(ctx, folder_files(path), skip_bad, mapping, save_to, json_out, force)
 
     @group.command("template", help=_("Write a template: the documented header and an "
                                       "example row."))

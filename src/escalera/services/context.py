@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from escalera.catalog import load_catalog
 from escalera.config import Settings
 from escalera.domain.catalog_model import Catalog
-from escalera.store.engine import for_mode, make_engine, migrate, session_factory
+from escalera.store.engine import make_engine, migrate, session_factory
 
 
 @dataclass
@@ -34,15 +34,8 @@ class AppContext:
         migrate(engine)
         return engine
 
-    @cached_property
-    def _binds(self) -> dict[bool, Engine]:
-        return {True: for_mode(self.engine, "write"), False: for_mode(self.engine, "read")}
-
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back on any error.
-
-        ``write=False`` promises the block only reads: on SQLite it then takes no lock and
-        never waits for a writer (see ``store.engine.for_mode``)."""
-        with session_factory(self._binds[write]).begin() as session:
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any error."""
+        with session_factory(self.engine).begin() as session:
             yield session

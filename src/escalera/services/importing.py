@@ -3,11 +3,18 @@
 Reading and validation are pure (``escalera.ingest``); this module loads what is stored,
 runs them, and writes the good rows in the caller's transaction. With any bad row and no
 ``skip_bad`` nothing is written and :class:`ImportRejected` carries the full report.
+
+A file whose bytes were imported before as the same kind (``import_batches.content_sha256``)
+is refused with :class:`AlreadyImported`, naming the earlier import, unless ``force``: a
+retried import (no answer came, the command was run twice) never adds its rows twice. On
+SQLite the transaction takes the write lock only when it starts writing, after the files
+were read and checked (``store.engine``), so a long import does not hold up other writers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +25,7 @@ from escalera.domain.catalog_model import Catalog
 from escalera.domain.chain import Link
 from escalera.domain.firms import Firm, normalise_name
 from escalera.domain.ids import parse_firm_id
-from escalera.errors import EscaleraError, ImportRejected, InvalidFirmId
+from escalera.errors import N_, EscaleraError, ImportRejected, InvalidFirmId
 from escalera.i18n import _
 from escalera.ingest.duplicates import DEFAULT_THRESHOLD, FirmRef, find_duplicates
 from escalera.ingest.formats import KIND_NAMES, Kind
@@ -35,6 +42,8 @@ from escalera.ingest.validate_assessments import (
 from escalera.ingest.validate_links import validate_links
 from escalera.store.firms import insert_firms, insert_links
 from escalera.store.imports import (
+    earlier_batch,
+    hold_content,
     insert_assessments,
     record_batch,
     stored_assessment_ids,
@@ -44,6 +53,11 @@ from escalera.store.imports import (
 
 Progress = Callable[[str, int, int], None]
 ORDER = (Kind.FIRMS, Kind.LINKS, Kind.ASSESSMENTS)
+
+
+class AlreadyImported(EscaleraError):
+    """The same file (the same bytes) was imported into this database before, as the same
+    kind; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -57,24 +71,51 @@ class ImportFile:
 def import_file(session: Session, catalog: Catalog, kind: Kind, path: Path, *,
                 skip_bad: bool = False, mapping: Mapping[str, str | None] | None = None,
                 today: dt.date | None = None, on_progress: Progress | None = None,
-                ) -> ImportReport:
+                force: bool = False) -> ImportReport:
     """Import one file; see :func:`import_files`."""
     return import_files(session, catalog, [ImportFile(kind, path)], skip_bad=skip_bad,
-                        mapping=mapping, today=today, on_progress=on_progress)
+                        mapping=mapping, today=today, on_progress=on_progress, force=force)
+
+
+def content_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _refuse_repeats(session: Session, files: Sequence[ImportFile],
+                    digests: Mapping[Path, str]) -> None:
+    for item in files:
+        earlier = earlier_batch(session, str(item.kind), digests[item.path])
+        if earlier is not None:
+            raise AlreadyImported(
+                N_("{file} was already imported into this database on {date} (import "
+                   "{batch}: {rows} rows written); nothing was written. To import the same "
+                   "file again all the same, use --force (or tick \"import it again\")."),
+                file=item.path.name, date=f"{earlier.created_at:%Y-%m-%d %H:%M}",
+                batch=earlier.id, rows=earlier.rows_written)
 
 
 def import_files(session: Session, catalog: Catalog, files: Sequence[ImportFile], *,
                  skip_bad: bool = False, mapping: Mapping[str, str | None] | None = None,
                  today: dt.date | None = None, on_progress: Progress | None = None,
-                 threshold: float = DEFAULT_THRESHOLD) -> ImportReport:
+                 threshold: float = DEFAULT_THRESHOLD, force: bool = False) -> ImportReport:
     """Import a set of files (firms first, then links, then assessments) in ``session``.
 
     Links and assessments may name firms of the same set. Raises ImportRejected, writing
-    nothing, when any row is bad (or, even with ``skip_bad``, when a file is unreadable).
+    nothing, when any row is bad (or, even with ``skip_bad``, when a file is unreadable),
+    and AlreadyImported when a file was imported before as the same kind (unless
+    ``force``).
     """
     today = today or dt.date.today()
     progress = on_progress or (lambda _step, _done, _total: None)
     files = sorted(files, key=lambda f: ORDER.index(f.kind))
+    digests = {item.path: content_digest(item.path) for item in files}
+    if not force:
+        _refuse_repeats(session, files, digests)
     report = ImportReport()
     tables: list[tuple[ImportFile, RawTable, HeaderMap]] = []
     for number, item in enumerate(files):
@@ -96,10 +137,15 @@ def import_files(session: Session, catalog: Catalog, files: Sequence[ImportFile]
                              .format(count=len(report.errors),
                                      rows=sum(f.rejected for f in report.files)), report)
     progress(_("Writing"), 0, 1)
+    for digest in sorted(set(digests.values())):
+        hold_content(session, digest)
+    if not force:  # again, now that no one else can import the same file meanwhile
+        _refuse_repeats(session, files, digests)
     _write(session, good, report)
     for summary, (item, table, _map) in zip(report.files, tables, strict=True):
         record_batch(session, kind=str(item.kind), filename=str(item.path),
-                     written=summary.written, rejected=summary.rejected)
+                     written=summary.written, rejected=summary.rejected,
+                     content_sha256=digests[item.path])
         problems = [e for e in report.errors + report.held if e.file == table.file]
         if problems:
             target = rejects_path(item.path)

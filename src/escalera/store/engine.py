@@ -1,16 +1,16 @@
 """Engine factory and migration runner for SQLite (WAL) and PostgreSQL (psycopg 3).
 
 Concurrency (see docs/web.md, "Concurrency"): the pool holds a connection for every worker
-thread and then some, so no request waits for one; on SQLite a transaction that writes
-takes the write lock when it begins (``BEGIN IMMEDIATE``), so writers queue behind each
-other for up to ``BUSY_TIMEOUT_S`` instead of failing with "database is locked" when a read
-turns into a write, and a transaction that only reads takes no lock at all.
+thread and then some, so no request waits for one; on SQLite a transaction takes the write
+lock (``BEGIN IMMEDIATE``) just before its first write, so writers queue behind each other
+for up to ``BUSY_TIMEOUT_S`` instead of failing with "database is locked" when a read turns
+into a write, reads take no lock, and a long import holds the lock only while it writes.
 """
 
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -22,14 +22,12 @@ WORKER_THREADS = 40
 POOL_SIZE = 10
 MAX_OVERFLOW = WORKER_THREADS
 """Connections kept, and made on demand beyond them: POOL_SIZE + MAX_OVERFLOW exceeds the
-worker threads, since a request holds its connection while it waits for a thread again
-(dependency, then handler). On PostgreSQL, ``max_connections`` must exceed this per
+worker threads, since a request keeps its connection while it waits for a thread again
+(dependency, then handler). On PostgreSQL, ``max_connections`` must exceed this for each
 server process."""
 BUSY_TIMEOUT_S = 30
 """How long an SQLite writer waits for the write lock before giving up."""
-MODE = "escalera_transaction"
-"""Execution option naming how an SQLite transaction begins (see :func:`for_mode`)."""
-Mode = Literal["write", "read", "statements"]
+_READS = ("SELECT", "PRAGMA", "BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -42,7 +40,7 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and
-    transactions that begin as :func:`for_mode` says."""
+    transactions that take the write lock before their first write (see below)."""
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
@@ -54,8 +52,7 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-        # SQLAlchemy emits BEGIN itself (below), not the driver: its own BEGIN comes late
-        # (before the first INSERT), which breaks SAVEPOINT and snapshot reads.
+        # The driver's own transaction control is off: BEGIN comes from below.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -65,26 +62,32 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get(MODE)
-        if mode == "write":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif mode is None:
-            conn.exec_driver_sql("BEGIN")
+    @event.listens_for(engine, "before_cursor_execute")
+    def _lock_before_writing(conn: Connection, cursor: Any, statement: str, *_args: Any
+                             ) -> None:
+        # Reads run before a transaction's first write each see the latest commit (as on
+        # PostgreSQL) and take no lock; the first write, savepoint or DDL begins the
+        # transaction with the write lock (BEGIN IMMEDIATE), waiting up to BUSY_TIMEOUT_S
+        # behind another writer. A deferred BEGIN would instead hold a snapshot that a
+        # write cannot upgrade once another writer has committed: "database is locked" at
+        # once, whatever the timeout.
+        if not statement.lstrip()[:6].upper().startswith(_READS) and not _in_transaction(
+                conn):
+            cursor.execute("BEGIN IMMEDIATE")
 
     return engine
 
 
-def for_mode(engine: Engine, mode: Mode) -> Engine:
-    """``engine`` for transactions that write (on SQLite: ``BEGIN IMMEDIATE``, the write
-    lock from the start, waited for) or only read (on SQLite: no BEGIN, each statement sees
-    the latest commit, as on PostgreSQL by default, and nothing waits for a writer; a
-    statement that writes all the same commits on its own). ``statements`` is ``read``
-    for work that must run outside any transaction (the migrations switch SQLite's foreign
-    keys off, which a transaction ignores). Without a mode: a plain ``BEGIN``. Other
-    databases ignore the mode."""
-    return engine.execution_options(**{MODE: mode})
+def _in_transaction(conn: Connection) -> bool:
+    return bool(conn.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
+
+
+def write_lock(session: Session) -> None:
+    """Take SQLite's write lock now, before reads that a later write depends on (a check
+    that the same thing is not written twice); no-op elsewhere and when already held."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not _in_transaction(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -96,7 +99,7 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic config pointing at the packaged migrations and this engine."""
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("escalera") / "migrations"))
-    cfg.attributes["engine"] = for_mode(engine, "statements")
+    cfg.attributes["engine"] = engine
     return cfg
 
 

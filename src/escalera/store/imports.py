@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from escalera.store.engine import write_lock
 from escalera.store.firms import row_ids
 from escalera.store.tables import (
     AssessmentRow,
@@ -67,7 +68,24 @@ def insert_assessments(session: Session, assessments: Sequence[dict[str, Any]]) 
 
 
 def record_batch(session: Session, *, kind: str, filename: str, written: int,
-                 rejected: int) -> None:
-    """Remember one import run."""
+                 rejected: int, content_sha256: str | None = None) -> None:
+    """Remember one import run (and the SHA-256 of the file's bytes)."""
     session.execute(insert(ImportBatchRow).values(
-        kind=kind, filename=filename[:300], rows_written=written, rows_rejected=rejected))
+        kind=kind, filename=filename[:300], rows_written=written, rows_rejected=rejected,
+        content_sha256=content_sha256))
+
+
+def earlier_batch(session: Session, kind: str, content_sha256: str) -> ImportBatchRow | None:
+    """The first import of a file with these bytes as this kind, if any."""
+    return session.scalar(select(ImportBatchRow).where(
+        ImportBatchRow.kind == kind, ImportBatchRow.content_sha256 == content_sha256)
+        .order_by(ImportBatchRow.id).limit(1))
+
+
+def hold_content(session: Session, content_sha256: str) -> None:
+    """Make a second import of the same bytes wait until this one is committed, so that
+    it sees this batch: SQLite's write lock, or a PostgreSQL lock on the digest."""
+    write_lock(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": int(content_sha256[:15], 16)})

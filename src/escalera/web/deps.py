@@ -26,14 +26,11 @@ def context(request: Request) -> AppContext:
     return found
 
 
-READS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns and before the
     answer is sent (``scope="function"`` below), rolled back on error, so a confirmed
-    write is a stored write. Reads take no write lock (``AppContext.transaction``)."""
-    with context(request).transaction(write=request.method not in READS) as session:
+    write is a stored write."""
+    with context(request).transaction() as session:
         yield session
 
 

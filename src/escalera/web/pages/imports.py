@@ -23,7 +23,7 @@ from escalera.ingest.report import ImportReport
 from escalera.services import accounts
 from escalera.services.context import AppContext
 from escalera.services.exporting import ExportFormat, export_all
-from escalera.services.importing import ImportFile, import_files
+from escalera.services.importing import AlreadyImported, ImportFile, import_files
 from escalera.store import orders as order_repo
 from escalera.web.deps import DB, PageWho, allow, context
 from escalera.web.pages.assess import Form, check_csrf
@@ -61,7 +61,8 @@ def _safe_name(name: str) -> str:
 
 @router.post("/import")
 def run_import(request: Request, who: PageWho, session: DB, ctx: Ctx, form: Form) -> Response:
-    """Import the uploaded file; all or nothing unless "write the good rows" is ticked."""
+    """Import the uploaded file; all or nothing unless "write the good rows" is ticked; a
+    file imported before is refused (409) unless "import it again" is ticked."""
     check_csrf(request, form)
     allow(who, Action.IMPORT)
     kind = str(form.get("kind") or "")
@@ -88,18 +89,18 @@ def run_import(request: Request, who: PageWho, session: DB, ctx: Ctx, form: Form
         if kind == "orders":
             return _import_orders(request, who, session, ctx, path, base)
         report: ImportReport
-        try:
-            with session.begin_nested():
-                report = import_files(session, ctx.catalog, [ImportFile(Kind(kind), path)],
-                                      skip_bad=skip_bad)
-                accounts.audit(session, actor=who.username, action="import", entity=kind,
-                               entity_id=name, before=None,
-                               after={"written": report.written,
-                                      "rejected": len(report.errors)})
+        try:  # a refused import writes nothing (it is refused before writing)
+            report = import_files(session, ctx.catalog, [ImportFile(Kind(kind), path)],
+                                  skip_bad=skip_bad, force=form.get("force") == "1")
         except ImportRejected as exc:
             assert isinstance(exc.report, ImportReport)
             return _page(request, who, {**base, "filename": name, "report": exc.report,
                                         "message": str(exc)}, 422)
+        except AlreadyImported as exc:
+            return _page(request, who, {**base, "filename": name, "message": str(exc)}, 409)
+        accounts.audit(session, actor=who.username, action="import", entity=kind,
+                       entity_id=name, before=None,
+                       after={"written": report.written, "rejected": len(report.errors)})
     return _page(request, who, {**base, "filename": name, "report": report,
                                 "written": report.written})
 
