@@ -105,10 +105,10 @@ def hidden_cells(frame: pl.DataFrame, k: int, dims: Sequence[str], within: Seque
     which are never added up). A *line* is the cells that agree on ``within`` and on all of
     ``dims`` but one: together they make one cell of the table one level coarser (with a
     single dimension, the whole population). Rows under ``k`` firms, and those flagged in
-    ``also``, are hidden first; then, in every line, while one cell only is hidden or the
-    hidden cells hold fewer than ``k`` firms together, the smallest shown cell is hidden
-    too. When a whole line is hidden and holds fewer than ``k`` firms, its total is under
-    ``k`` and the coarser table hides it.
+    ``also``, are hidden first; then, in every line, while one cell only is hidden, or the
+    hidden cells hold fewer than ``k`` firms together, or one firm each, the smallest shown
+    cell is hidden too. When a whole line is hidden and holds fewer than ``k`` firms, its
+    total is under ``k`` and the coarser table hides it.
     """
     _check(k)
     sizes = frame.get_column(size).fill_null(0).to_numpy().astype(np.int64)
@@ -133,7 +133,9 @@ def hidden_cells(frame: pl.DataFrame, k: int, dims: Sequence[str], within: Seque
                 hidden = [r for r in rows if hide[r]]
                 if not hidden:
                     continue
-                while len(hidden) < 2 or sizes[hidden].sum() < k:
+                # All hidden cells of one firm each would tell every hidden cell's size.
+                while (len(hidden) < 2 or sizes[hidden].sum() < k
+                       or sizes[hidden].sum() <= len(hidden)):
                     shown = [r for r in rows if not hide[r]]
                     if not shown:
                         break
