@@ -66,10 +66,10 @@ def firm(firm_id: FirmPath, who: Who, session: DB, ctx: Any = Depends(context),
     if not raw:
         for ladder in evaluation["ladders"]:
             for req in ladder["gap"]:
-                req.update(current=None, distance=None, assessment_id=None)
+                req.update(current=None, distance=None, assessment_id=None, observed_on=None)
             for level in ladder["levels"]:
                 for req in level["requirements"]:
-                    req.update(current=None, distance=None, assessment_id=None)
+                    req.update(current=None, distance=None, assessment_id=None, observed_on=None)
         for segment in evaluation["segments"]:
             for check in segment["checks"]:
                 check.update(current=None)
