@@ -101,6 +101,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # accounts
     ("GET", "/me"): Expect(EVERYONE),
     ("GET", "/tokens"): Expect(EVERYONE),  # one's own tokens
+    # a new password too short: refused (422) for everyone signed in, nothing changed
+    ("POST", "/me/password"): Expect(EVERYONE, body=lambda t, r: {
+        "current_password": "not-it", "new_password": "corta"}),
     ("DELETE", "/tokens/{token_id}"): Expect(ADMINS),  # one's own, or anyone's for admins
     ("POST", "/tokens"): Expect(EVERYONE | {ANONYMOUS}, body=lambda t, r: {
         "username": "comprador", "password": "demo-comprador", "name": f"authz-{r}"}),

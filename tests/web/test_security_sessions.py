@@ -190,6 +190,30 @@ def test_a_cookie_replayed_after_signing_out_is_refused(app: FastAPI,
     assert client.get(f"{API}/me").status_code == 200
 
 
+def test_changing_the_password_ends_the_sessions(app: FastAPI, limiter: LoginLimiter
+                                                 ) -> None:
+    name = _account(app, "cambio")
+    client = TestClient(app, headers={"Accept-Language": "en"})
+    assert _page_sign_in(client, name, PASSWORD) == 303
+    cookie = client.cookies["escalera_session"]
+    client.headers["X-CSRF-Token"] = csrf_of(client)
+    change = f"{API}/me/password"
+    weak = client.post(change, json={"current_password": PASSWORD,
+                                     "new_password": f"{name}-2026"})
+    assert weak.status_code == 400 and "username" in weak.json()["error"]["message"]
+    wrong = client.post(change, json={"current_password": "not-the-password",
+                                      "new_password": "cuatro perros en el tejado"})
+    assert wrong.status_code == 400 and "current_password" in wrong.json()["error"]["message"]
+    assert client.post(change, json={"current_password": PASSWORD,
+                                     "new_password": "cuatro perros en el tejado"}
+                       ).status_code == 204
+    replay = TestClient(app)
+    replay.cookies.set("escalera_session", cookie)
+    assert replay.get(f"{API}/me").status_code == 401
+    assert _page_sign_in(TestClient(app), name, PASSWORD) == 401
+    assert _page_sign_in(TestClient(app), name, "cuatro perros en el tejado") == 303
+
+
 # --- API tokens --------------------------------------------------------------------------
 
 def _token(app: FastAPI, username: str, **extra: Any) -> dict[str, Any]:

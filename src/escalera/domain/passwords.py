@@ -4,7 +4,8 @@
 look up, so ``"Comprador "``, ``"ｃｏｍｐｒａｄｏｒ"`` and ``"comprador"`` are one account and
 one counter. ``password_problem`` is the password policy (ADR 0008): at least
 ``MIN_LENGTH`` characters, not only spaces, not the username, and not guessable as judged
-by zxcvbn, whose dictionaries include 30,000 passwords from public breaches.
+by zxcvbn, whose dictionaries include 30,000 passwords from public breaches, with this
+service's name and the Spanish words for a password as context.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from zxcvbn import zxcvbn
 
 from escalera.errors import N_, EscaleraError
 
-MIN_LENGTH = 12
+MIN_LENGTH = 15  # NIST SP 800-63B rev. 4 for a password that is the only factor
 MAX_LENGTH = 200
 MIN_SCORE = 3  # zxcvbn: about 10^8 guesses or more
 ESTIMATED = 72  # zxcvbn's own limit; a longer password is judged by its beginning
 NAME_IN_PASSWORD = 3  # shorter usernames are refused only as the whole password
+CONTEXT = ("escalera", "contraseña", "contrasena", "clave", "secreto", "usuario", "admin",
+           "administrador", "demo")
+"""Words an attacker tries first here (zxcvbn's own dictionaries are English)."""
 
 
 class WeakPassword(EscaleraError, ValueError):
@@ -55,7 +59,7 @@ def password_problem(password: str, username: str = "") -> str | None:
     folded = normal_username(password)
     if name and (folded == name or (len(name) >= NAME_IN_PASSWORD and name in folded)):
         return N_("a password cannot contain the username")
-    if zxcvbn(password[:ESTIMATED], user_inputs=[name] if name else [])["score"] < MIN_SCORE:
+    if zxcvbn(password[:ESTIMATED], user_inputs=[*CONTEXT, name])["score"] < MIN_SCORE:
         return N_("this password is too easy to guess (a common or leaked password, a "
                   "word with a few digits, a sequence or a repetition); a few unrelated "
                   "words make a good one")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalera.domain.ids import parse_firm_id
+from escalera.domain.passwords import MAX_LENGTH, MIN_LENGTH
 from escalera.domain.permissions import Action, Role
 from escalera.i18n import _
 from escalera.services import accounts
@@ -46,7 +47,8 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=1, max_length=80, pattern=NO_CONTROL)
-    password: str = Field(min_length=8, max_length=200)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
+                          description="At least 15 characters, not guessable (docs/web.md).")
     role: Role
     display_name: str = Field(default="", max_length=120, pattern=NO_CONTROL)
     firm_id: Identifier | None = Field(default=None, max_length=20)

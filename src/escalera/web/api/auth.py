@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from escalera.domain.passwords import MAX_LENGTH, MIN_LENGTH, check_password
 from escalera.domain.permissions import Action
+from escalera.i18n import _
 from escalera.services import accounts
 from escalera.timestamps import UtcDateTime
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
@@ -63,11 +65,36 @@ class TokenInfo(BaseModel):
     state: str = Field(description="active, expired or revoked")
 
 
+class PasswordChange(BaseModel):
+    """My current password, and the new one (the policy of docs/web.md applies)."""
+
+    current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
+
+
 @router.get("/me", response_model=Me)
 def me(who: Who) -> Me:
     """The account behind this request."""
     return Me(username=who.username, role=who.role.value, firm_id=who.firm_id,
               assigned_firms=sorted(who.assigned))
+
+
+@router.post("/me/password", status_code=204, response_class=Response)
+def change_password(body: PasswordChange, who: Who, request: Request, session: DB
+                    ) -> Response:
+    """Change my password. Every session of the account ends (sign in again); API tokens
+    keep working until they expire or are revoked."""
+    check_password(body.new_password, who.username)  # before the slow check of the old one
+    try:
+        row = sign_in(request, session, who.username, body.current_password)
+    except SignInRefused as refused:
+        if refused.status == 401:  # signed in all the same: the field is wrong, not the caller
+            raise HTTPException(400, _("current_password: not your password")) from None
+        raise HTTPException(refused.status, str(refused)) from None
+    accounts.set_password(row, body.new_password)
+    accounts.audit(session, actor=who.username, action="change_password", entity="user",
+                   entity_id=who.username)
+    return Response(status_code=204)
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)
