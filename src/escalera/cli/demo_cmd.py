@@ -34,6 +34,11 @@ from escalera.services.demo import RegistryNotEmpty, seed_demo
 from escalera.services.ladder_stats import ladder_stats
 from escalera.web.templating import role_name
 
+
+class DemoRefused(EscaleraError):
+    """The demo was asked to seed a production installation."""
+
+
 DEFAULT_FIRMS = 2000
 DEFAULT_SEED = 42
 
@@ -115,6 +120,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Seed a synthetic but believable network of Mexican garment producers."""
         context = app_context(ctx)
+        if context.settings.env == "production":  # before anything is read or written
+            raise DemoRefused(_("escalera demo seeds invented firms and demo accounts with "
+                                "known passwords; it refuses to run with "
+                                "ESCALERA_ENV=production (use a development database)"))
         reference = parse_day(on)
         started = time.perf_counter()
         result: dict[str, Any] = {"firms_requested": firms, "seed": seed,

@@ -45,6 +45,7 @@ from escalera.store import assessments as repo
 from escalera.store.evidence import firm_observations
 from escalera.store.firms import get_firm, row_ids
 from escalera.store.tables import AssessmentRow, DisputeRow, ScreeningRow
+from escalera.timestamps import UtcDateTime
 
 Values = dict[tuple[ItemKind, str], float]
 S = AssessmentStatus
@@ -65,7 +66,7 @@ class StatusChange(BaseModel):
 
     from_status: str
     to_status: str
-    at: dt.datetime
+    at: UtcDateTime  # stored as naive UTC; shown with its offset
     by: str
     note: str = ""
     same_person: bool = False  # a second person's step taken by who recorded it

@@ -15,6 +15,7 @@ from escalera.config import Settings, load_settings
 from escalera.i18n import LANGUAGES, set_language
 from escalera.services.context import AppContext
 from escalera.web import api, errors, pages
+from escalera.web.docs import DOCS_URL, SCHEMA_URL, add_signed_in_docs, docs_are_public
 from escalera.web.headers import SecurityHeaders
 from escalera.web.limits import BodyLimit
 from escalera.web.security import LoginLimiter
@@ -41,8 +42,10 @@ def _language(request: Request, default: str) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application over the database and catalog of ``settings``."""
     chosen = settings or load_settings()
-    app = FastAPI(title="escalera", version=__version__, openapi_url="/openapi.json",
-                  docs_url="/api/docs", redoc_url=None,
+    public = docs_are_public(chosen)  # production: behind sign-in unless configured public
+    app = FastAPI(title="escalera", version=__version__,
+                  openapi_url=SCHEMA_URL if public else None,
+                  docs_url=DOCS_URL if public else None, redoc_url=None,
                   description="Ladders of quality standards for networks of small "
                               "producers: registry, assessments, levels, benchmarks, "
                               "inspections, orders and allocations.")
@@ -67,5 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    if not public:
+        add_signed_in_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

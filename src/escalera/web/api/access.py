@@ -13,10 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import HTTPException, Path
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from escalera.domain.ids import parse_firm_id
 from escalera.domain.permissions import ROLE_ACTIONS, Action, Principal
 from escalera.i18n import _
+from escalera.store.firms import get_firm
 from escalera.web.deps import allow
 from escalera.web.text import SINGLE_LINE, Identifier
 
@@ -63,9 +65,15 @@ def may(who: Principal, action: Action) -> None:
         raise HTTPException(403, _("your account may not do this"))
 
 
-def firm_scope(who: Principal, action: Action, firm_id: str) -> str:
-    """The canonical id of ``firm_id`` when ``who`` may take ``action`` on that firm."""
+def firm_scope(who: Principal, action: Action, firm_id: str,
+               session: Session | None = None) -> str:
+    """The canonical id of ``firm_id`` when ``who`` may take ``action`` on that firm. With
+    ``session``, a firm that is not registered is 404 for every account before "not yours"
+    is 403 (docs/web.md: one answer for records that exist but are not the viewer's; firm
+    ids and profiles are public, so the order reveals nothing)."""
     may(who, action)
     canonical = parse_firm_id(firm_id)
+    if session is not None:
+        get_firm(session, canonical)  # NotFound: 404
     allow(who, action, canonical)
     return canonical

@@ -181,7 +181,7 @@ def firm_assessments(
     """A firm's assessments of every status, newest first unless sorted otherwise; filter
     by ``stage`` and ``status``. Raw data: the firm, its assessors, program managers and
     admins only."""
-    canonical = firm_scope(who, Action.READ_RAW, firm_id)
+    canonical = firm_scope(who, Action.READ_RAW, firm_id, session)
     frame = svc.firm_file(session, canonical)
     if stage is not None:
         frame = frame.filter(frame["stage"] == str(stage))
@@ -197,7 +197,7 @@ def assessment_plan(firm_id: FirmId, who: Who, session: DB, ctx: Ctx,
                     ) -> list[PlanItem]:
     """What a visit of ``stage`` on ``on`` must measure; for a follow-up, the requirements
     unmet at the firm's latest final assessment."""
-    canonical = firm_scope(who, Action.READ_RAW, firm_id)
+    canonical = firm_scope(who, Action.READ_RAW, firm_id, session)
     items = svc.plan(session, ctx.catalog, canonical, stage, on or dt.date.today(),
                      ctx.settings.stale_after_days)
     return [PlanItem(kind=kind, item=item, name=label, unit=unit)
@@ -209,7 +209,7 @@ def assessment_plan(firm_id: FirmId, who: Who, session: DB, ctx: Ctx,
 def create_assessment(body: AssessmentCreate, who: Who, session: DB, ctx: Ctx
                       ) -> AssessmentView:
     """Start a draft assessment of a firm (the account must be allowed to assess it)."""
-    canonical = firm_scope(who, Action.ASSESS, body.firm_id)
+    canonical = firm_scope(who, Action.ASSESS, body.firm_id, session)
     view = svc.create(session, ctx.catalog, firm_id=canonical, stage=body.stage,
                       assessed_on=body.assessed_on or dt.date.today(),
                       assessor=body.assessor or who.username, values=_values(body.values),
@@ -223,7 +223,7 @@ def create_screening(body: ScreeningCreate, who: Who, session: DB, ctx: Ctx
                      ) -> AssessmentView:
     """Record a half-day screening: the answers are judged "proceed to the diagnostic" or
     "not now" with reasons; the visit is a draft screening assessment."""
-    canonical = firm_scope(who, Action.ASSESS, body.firm_id)
+    canonical = firm_scope(who, Action.ASSESS, body.firm_id, session)
     view = svc.screen(session, ctx.catalog, firm_id=canonical,
                       assessed_on=body.assessed_on or dt.date.today(),
                       assessor=body.assessor or who.username, answers=body.answers,

@@ -21,6 +21,7 @@ from escalera.services.firm_view import show_firm
 from escalera.services.visits import recommend_visits
 from escalera.store.evidence import firms_frame
 from escalera.store.firms import get_firm
+from escalera.timestamps import UtcDateTime
 from escalera.web.api.access import FirmPath, firm_scope
 from escalera.web.api.lists import Page, page_params, paged
 from escalera.web.deps import DB, Who, allow, context
@@ -128,7 +129,7 @@ def visits(firm_id: FirmPath, who: Who, session: DB, ctx: Any = Depends(context)
     """Learning visits: host firms that meet the firm's largest gaps with margin, make the
     same products and are nearest. The gaps carry the firm's current values, so this is
     raw data: the firm, its assessors, program managers and admins only."""
-    canonical = firm_scope(who, Action.READ_RAW, firm_id)
+    canonical = firm_scope(who, Action.READ_RAW, firm_id, session)
     plan = recommend_visits(session, ctx.catalog, canonical, on or dt.date.today(),
                             ctx.settings.stale_after_days, limit)
     return VisitPlanOut(firm_id=plan.firm_id, on=plan.on, gaps=list(plan.gaps),
@@ -146,7 +147,7 @@ class ShareOut(BaseModel):
 
     buyer_id: str
     name: str
-    granted_at: str
+    granted_at: UtcDateTime
     granted_by: str
 
 
@@ -154,7 +155,7 @@ class ShareOut(BaseModel):
 def list_shares(firm_id: FirmPath, who: Who, session: DB) -> list[ShareOut]:
     """The buyers' firms this producer shares its raw data with (assessments, values,
     inspections); buyers otherwise see profiles and levels only."""
-    firm = firm_scope(who, Action.READ_RAW, firm_id)
+    firm = firm_scope(who, Action.READ_RAW, firm_id, session)
     return [ShareOut(**s) for s in sharing.shares_of(session, firm)]
 
 
@@ -162,7 +163,7 @@ def list_shares(firm_id: FirmPath, who: Who, session: DB) -> list[ShareOut]:
 def add_share(firm_id: FirmPath, body: ShareIn, who: Who, session: DB) -> list[ShareOut]:
     """Share this producer's raw data with a buyer's firm (the producer itself, a program
     manager or an admin)."""
-    firm = firm_scope(who, Action.SHARE_DATA, firm_id)
+    firm = firm_scope(who, Action.SHARE_DATA, firm_id, session)
     before = sharing.shares_of(session, firm)
     sharing.share(session, firm, body.buyer_id, who.username)
     after = sharing.shares_of(session, firm)
@@ -175,7 +176,7 @@ def add_share(firm_id: FirmPath, body: ShareIn, who: Who, session: DB) -> list[S
 @router.delete("/{firm_id}/shares/{buyer_id}", response_model=list[ShareOut])
 def remove_share(firm_id: FirmPath, buyer_id: FirmPath, who: Who, session: DB) -> list[ShareOut]:
     """Stop sharing this producer's raw data with a buyer's firm."""
-    firm = firm_scope(who, Action.SHARE_DATA, firm_id)
+    firm = firm_scope(who, Action.SHARE_DATA, firm_id, session)
     before = sharing.shares_of(session, firm)
     sharing.unshare(session, firm, buyer_id)
     after = sharing.shares_of(session, firm)

@@ -198,7 +198,7 @@ def defects(who: Who) -> list[Defect]:
 def record(body: InspectionCreate, who: Who, session: DB) -> dict[str, Any]:
     """Record a lot's inspection: the plan per defect class at the stream's severity, the
     decision, the switching rules and the quality metrics it updates."""
-    canonical = firm_scope(who, Action.INSPECT, body.firm_id)
+    canonical = firm_scope(who, Action.INSPECT, body.firm_id, session)
     aqls = dict(DEFAULT_AQLS)
     for cls, aql in body.aqls.items():
         if aql is None:
@@ -230,7 +230,7 @@ def streams(firm_id: FirmId, who: Who, session: DB,
             lots: Annotated[int, Query(ge=0, le=100)] = 10) -> list[dict[str, Any]]:
     """Where a producer's streams stand: severity, switching score, transitions with their
     reasons and the latest ``lots`` lots. Raw data."""
-    canonical = firm_scope(who, Action.READ_RAW, firm_id)
+    canonical = firm_scope(who, Action.READ_RAW, firm_id, session)
     return [view.as_dict() for view in svc.streams(session, canonical, product, lots)]
 
 
@@ -242,7 +242,7 @@ def _stream_state(view: svc.StreamView) -> dict[str, Any]:
 def resume(firm_id: FirmId, product: Product, body: Resume, who: Who, session: DB
            ) -> dict[str, Any]:
     """Resume a discontinued stream on tightened inspection after corrective action."""
-    canonical = firm_scope(who, Action.INSPECT, firm_id)
+    canonical = firm_scope(who, Action.INSPECT, firm_id, session)
     before = svc.streams(session, canonical, product, 0)[0]
     after = svc.resume(session, canonical, product, body.action, body.on or dt.date.today())
     accounts.audit(session, actor=who.username, action="resume", entity="inspection_stream",
@@ -256,7 +256,7 @@ def approve_reduced(firm_id: FirmId, product: Product, body: ReducedApproval, wh
                     session: DB) -> dict[str, Any]:
     """Record the responsible authority's approval of reduced inspection for a stream (it
     starts when the switching score reaches 30), or withdraw it (``approved: false``)."""
-    canonical = firm_scope(who, Action.INSPECT, firm_id)
+    canonical = firm_scope(who, Action.INSPECT, firm_id, session)
     before = svc.streams(session, canonical, product, 0)[0]
     after = svc.approve_reduced(session, canonical, product, body.approved)
     accounts.audit(session, actor=who.username, action="approve_reduced",
