@@ -13,12 +13,13 @@ from escalera.domain.permissions import Action
 from escalera.i18n import _
 from escalera.services import accounts
 from escalera.timestamps import UtcDateTime
+from escalera.web.api.access import ERRORS
 from escalera.web.api.lists import Page, Paged, page_params, paged, rows_frame
 from escalera.web.deps import DB, Who, allow
 from escalera.web.security import SignInRefused, sign_in
 from escalera.web.text import Identifier, ShortText
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=ERRORS)
 TOKEN_SORTABLE = ("created_at", "last_used_at", "expires_at", "name")
 MAX_ID = 2**31 - 1  # row ids are 32-bit integers on PostgreSQL
 
