@@ -93,7 +93,7 @@ def reading_date(on: dt.date, today: dt.date | None = None) -> dt.date:
     """The month end a benchmark asked for ``on`` is read at: the last one on or before
     ``on`` and never after the last one before today, so no caller picks the day (or reads
     a month still filling up)."""
-    return snap(min(on, today or dt.date.today()))
+    return snap(min(on, (today or dt.date.today()) - dt.timedelta(days=1)))
 
 
 def _published_window(period: str, on: dt.date, stale_after_days: int) -> Window:
@@ -234,7 +234,7 @@ def metric_trend(session: Session, catalog: Catalog, metric: str, by: str | Sequ
     continuous-improvement view. A quarter still under way is never shown, so its rows
     cannot be read month by month."""
     metric = _metric(catalog, metric)
-    on = quarter_snap(min(on, dt.date.today()))
+    on = quarter_snap(reading_date(on))
     dims = [d for d in parse_dimensions(by) if d != PERIOD]
     table, hidden = trends.metric_trend(observations_frame(session, until=on),
                                         producer_groups(session), metric,

@@ -1,9 +1,11 @@
 """``/api/v1/benchmarks``: how firms compare with their peers, through
 ``services.benchmarks`` (and ``analytics.trends`` behind it).
 
-Every table has already been through the confidentiality rule: peer groups with fewer than
-``ESCALERA_MIN_GROUP_SIZE`` firms are absent, and ``suppressed`` says how many groups (and
-firms) were left out. A firm's own position (``/firms/{id}/benchmark``) shows its values,
+Every table has already been through disclosure control (``analytics.confidentiality``,
+``docs/confidentiality.md``): peer groups with fewer than ``ESCALERA_MIN_GROUP_SIZE`` firms
+and their complementary cells are absent, ``suppressed`` says how many groups (and firms)
+were left out, percentiles are shown only where they cannot pin down a member, and ``on`` is
+read at a month end. A firm's own position (``/firms/{id}/benchmark``) shows its values,
 so it is raw data: the firm, its assessors, program managers and admins only.
 """
 
@@ -30,7 +32,9 @@ By = Annotated[ShortText, Query(max_length=80, description=(
     "empty for the whole population."))]
 Period = Annotated[ShortText, Query(max_length=10, description=(
     "latest (each firm's latest fresh value) or a quarter such as 2026Q3."))]
-On = Annotated[dt.date | None, Query(description="Evaluation date; default today.")]
+On = Annotated[dt.date | None, Query(description=(
+    "Evaluation date; default today. Benchmarks are read at the last month end on or before "
+    "it (and before today): the answer's `on` says which."))]
 Item = Annotated[Identifier, Query(min_length=1, max_length=64)]
 
 
