@@ -63,7 +63,8 @@ def test_breached_passwords_of_the_packaged_list_are_refused() -> None:
 
 
 @pytest.mark.parametrize("password", ["tres gatos en la azotea", "una-clave-larga",
-                                      "Zapatos!Rojos&Verdes", "x9#kLm2pQ7vw-Tz4", "ñandú-ágil-7-río"])
+                                      "Zapatos!Rojos&Verdes", "x9#kLm2pQ7vw-Tz4",
+                                      "ñandú-ágil-7-río"])
 def test_good_passwords_are_accepted(password: str) -> None:
     assert password_problem(password, "comprador") is None
     check_password(password, "comprador")

@@ -265,6 +265,15 @@ def test_tokens_are_listed_and_revoked(app: FastAPI, limiter: LoginLimiter) -> N
     audit = mine.get(f"{API}/audit", params={"entity": "api_token",
                                               "actor": stranger}).json()["items"]
     assert [a["action"] for a in audit] == ["revoke", "create"]
+    # an admin lists and revokes another account's tokens; others may not list them
+    assert mine.get(f"{API}/tokens", params={"username": stranger}).status_code == 403
+    second = _token(app, stranger)
+    admin = _bearer(app, _token(app, _account(app, "jefa", "admin"))["token"])
+    theirs = admin.get(f"{API}/tokens", params={"username": stranger}).json()["items"]
+    assert [(t["id"], t["state"]) for t in theirs] == [(second["id"], "active"),
+                                                       (other["id"], "revoked")]
+    assert admin.delete(f"{API}/tokens/{second['id']}").status_code == 204
+    assert _bearer(app, second["token"]).get(f"{API}/me").status_code == 401
 
 
 def test_a_token_read_writes_last_used_at_at_most_once_a_minute(
