@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import event, select, update
 
 from escalera.cli.serve_cmd import SERVER_OPTIONS
@@ -20,7 +20,7 @@ from escalera.config import Settings
 from escalera.services import accounts
 from escalera.store.tables import ApiTokenRow
 from escalera.web.app import create_app
-from escalera.web.security import LoginLimiter
+from escalera.web.security import LoginLimiter, client_address
 from tests.web.conftest import TestClient, WebDemo, csrf_of
 
 API = "/api/v1"
@@ -164,6 +164,30 @@ def test_forwarded_for_is_honoured_from_a_configured_proxy(
     assert [sign_in("192.0.2.1", "not-the-password") for _ in range(2)] == [401, 401]
     assert sign_in("192.0.2.1", account.password) == 429
     assert sign_in("192.0.2.2", account.password) == 201  # another client behind the proxy
+
+
+def _address(peer: str, headers: dict[str, str]) -> str:
+    request = Request({"type": "http", "client": (peer, 5000), "headers": [
+        (name.lower().encode(), value.encode()) for name, value in headers.items()]})
+    proxies = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("10.0.0.0/8"),
+               ipaddress.ip_network("2001:db8::/32")]
+    return client_address(request, proxies)
+
+
+def test_the_client_address_behind_trusted_proxies() -> None:
+    xff = {"X-Forwarded-For": "203.0.113.7, 198.51.100.2, 10.0.0.2"}
+    assert _address("192.0.2.9", xff) == "192.0.2.9"  # not a proxy: the header is ignored
+    assert _address("127.0.0.1", xff) == "198.51.100.2"  # the last hop not a proxy
+    assert _address("::ffff:127.0.0.1", xff) == "198.51.100.2"  # dual-stack socket
+    assert _address("127.0.0.1", {"X-Forwarded-For": "10.0.0.3, 10.0.0.2"}) == "10.0.0.3"
+    assert _address("127.0.0.1", {}) == "127.0.0.1"
+    assert _address("127.0.0.1", {"Forwarded": 'for="[2001:db8:cafe::17]:4711", '
+                                               'for=198.51.100.4:80;proto=https'}) \
+        == "198.51.100.4"
+    assert _address("127.0.0.1", {"Forwarded": 'for=192.0.2.60;by=10.0.0.1, '
+                                               'For="[2001:db8::1]"'}) == "192.0.2.60"
+    both = {"X-Forwarded-For": "198.51.100.5", "Forwarded": "for=192.0.2.77"}
+    assert _address("127.0.0.1", both) == "198.51.100.5"  # X-Forwarded-For first
 
 
 # --- signing out -------------------------------------------------------------------------

@@ -89,9 +89,11 @@ class LoginLimiter:
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(text)
+        found = ipaddress.ip_address(text)
     except ValueError:
         return None
+    mapped = found.ipv4_mapped if isinstance(found, ipaddress.IPv6Address) else None
+    return mapped or found  # ::ffff:127.0.0.1 (a dual-stack socket) is 127.0.0.1
 
 
 def _trusted(address: str, proxies: Sequence[Network]) -> bool:
