@@ -126,16 +126,16 @@ def web_demo(_seeded: tuple[FastAPI, WebDemo]) -> WebDemo:
     return _seeded[1]
 
 
-def seed_web_demo(app: FastAPI) -> WebDemo:
-    """Seed the demo as ``escalera demo`` does, plus two accounts for the other sides of
-    the permission policy."""
+def seed_web_demo(app: FastAPI, firm_count: int = DEMO_FIRMS) -> WebDemo:
+    """Seed the demo (``firm_count`` firms) as ``escalera demo`` does, plus two accounts for
+    the other sides of the permission policy."""
     context = app.state.context
     on = dt.date.today()
     with context.transaction() as session:
-        seed_demo(session, firms=DEMO_FIRMS, seed=DEMO_SEED, reference_date=on)
+        seed_demo(session, firms=firm_count, seed=DEMO_SEED, reference_date=on)
         seed_workflow(session, context.catalog, seed=DEMO_SEED, reference_date=on,
-                      firms=DEMO_FIRMS, window_days=context.settings.dispute_window_days)
-        seed_inspections(session, seed=DEMO_SEED, reference_date=on, firms=DEMO_FIRMS)
+                      firms=firm_count, window_days=context.settings.dispute_window_days)
+        seed_inspections(session, seed=DEMO_SEED, reference_date=on, firms=firm_count)
         seed_orders(session, context.catalog, reference_date=on)
         made = {a["username"]: a for a in seed_accounts(session)}
         seed_programs(session, context.catalog, seed=DEMO_SEED, reference_date=on,
