@@ -187,7 +187,7 @@ def check_second_person(step: SecondStep, by: str, excluded: Iterable[str],
                "can be checked it is not who recorded the assessment"))
     same = identity(by) in {identity(name) for name in excluded if identity(name)}
     if same and not single_person:
-        raise SecondPersonRequired(_SAME_PERSON[step], by=by)
+        raise SecondPersonRequired(_SAME_PERSON[step], by=" ".join(by.split()))
     return same
 
 
