@@ -41,9 +41,11 @@ MAX_POOL_REGIONS = 40  # the 32 Mexican states and a few hubs
 MAX_ORDERS_PER_REQUEST = 5_000  # orders in one file, import or run request
 MAX_ID_LENGTH = 40
 MAX_NAME_LENGTH = 200  # buyer's name
-MAX_CODE_LENGTH = 64  # product, segment, ladder and level ids
+MAX_PRODUCT_LENGTH = 40
+MAX_CODE_LENGTH = 64  # segment, ladder and level ids
 MAX_PLACE_LENGTH = 80  # destination and pool regions
-TEXT_LIMITS = {"id": MAX_ID_LENGTH, "buyer_name": MAX_NAME_LENGTH, "product": MAX_CODE_LENGTH,
+TEXT_LIMITS = {"id": MAX_ID_LENGTH, "buyer_name": MAX_NAME_LENGTH,
+               "product": MAX_PRODUCT_LENGTH,
                "segment": MAX_CODE_LENGTH, "ladder": MAX_CODE_LENGTH,
                "level": MAX_CODE_LENGTH, "destination": MAX_PLACE_LENGTH}
 NUMBER_LIMITS = {"unit_price": MAX_UNIT_PRICE,
@@ -56,6 +58,7 @@ BOUND_TEMPLATES: dict[str, str] = {
     "window_too_long": N_("{days} days from the order date to the due date; at most {most} "
                           "are allowed"),
     "order_date_too_old": N_("the order date {date} is more than {days} days in the past"),
+    "due_in_past": N_("the due date {due} is in the past (today is {today})"),
     "too_large": N_("{value} is more than the {most} allowed"),
     "too_long": N_("{length} characters; at most {most} are allowed"),
     "too_many": N_("{count} items; at most {most} are allowed"),
@@ -239,6 +242,9 @@ def run_breaches(order: Order, today: dt.date) -> list[Breach]:
 def new_order_breaches(order: Order, today: dt.date) -> list[Breach]:
     """Every bound a new order must keep on ``today`` (empty: it keeps them all)."""
     out = run_breaches(order, today)
+    if order.due_date < today:
+        out.append(Breach("due_date", "due_in_past", {"due": order.due_date.isoformat(),
+                                                      "today": today.isoformat()}))
     if order.order_date < today - dt.timedelta(days=PAST_DAYS):
         out.append(Breach("order_date", "order_date_too_old", {
             "date": order.order_date.isoformat(), "days": PAST_DAYS}))

@@ -254,8 +254,9 @@ def add_orders(session: Session, catalog: Catalog, orders: Sequence[Order],
                today: dt.date) -> int:
     """Store new orders after checking all of them (nothing is written when one is bad):
     at most ``MAX_ORDERS_PER_REQUEST`` of them, each within the bounds
-    (``domain.orders.new_order_breaches``), a known product, a requirement the catalog
-    defines, a due date not in the past, a new id, a registered buyer."""
+    (``domain.orders.new_order_breaches``: the due date neither past nor beyond the horizon,
+    ...), a known product, a requirement the catalog defines, a new id, a registered
+    buyer."""
     if len(orders) > MAX_ORDERS_PER_REQUEST:
         raise OrderError(N_("{count} orders at once; at most {most} may be added together"),
                          count=len(orders), most=MAX_ORDERS_PER_REQUEST)
@@ -270,10 +271,6 @@ def add_orders(session: Session, catalog: Catalog, orders: Sequence[Order],
             raise OrderError(N_("order {order}: unknown destination {destination!r}; give a "
                                 "Mexican state or one of {hubs}"), order=order.id,
                              destination=order.destination, hubs=", ".join(HUBS))
-        if order.due_date < today:
-            raise OrderError(N_("order {order}: the due date {due} is in the past (today is "
-                                "{today})"), order=order.id, due=order.due_date.isoformat(),
-                             today=today.isoformat())
     clash = repo.existing_ids(session, [o.id for o in orders])
     if clash:
         raise OrderError(N_("order {id} is already in the database; give new ids or run "

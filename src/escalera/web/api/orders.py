@@ -15,9 +15,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from escalera.domain import orders as bounds
 from escalera.domain.ids import parse_firm_id
-from escalera.domain.orders import Order, requirement
-from escalera.domain.permissions import Action, Principal, can
+from escalera.domain.orders import Order, new_order_breaches, requirement
+from escalera.domain.permissions import Action, can, may_see_order
 from escalera.i18n import _
 from escalera.services import accounts, matching
 from escalera.services.context import AppContext
@@ -31,8 +32,10 @@ from escalera.web.text import Identifier
 
 router = APIRouter(tags=["orders"], responses=ERRORS, route_class=IdempotentRoute)
 Ctx = Annotated[AppContext, Depends(context)]
-RunId = Annotated[str, Path(min_length=1, max_length=20, description="Run id, e.g. M-000001.")]
-Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+RunId = Annotated[str, Path(pattern=repo.RUN_ID_PATTERN, description="Run id, e.g. M-000001.")]
+Money = Annotated[float, Field(ge=0, le=bounds.MAX_UNIT_PRICE, allow_inf_nan=False)]
+Code = Annotated[str, Field(max_length=bounds.MAX_CODE_LENGTH, pattern=NO_CONTROL)]
+Place = Annotated[str, Field(max_length=bounds.MAX_PLACE_LENGTH, pattern=NO_CONTROL)]
 Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 SORTABLE = ("id", "order_date", "due_date", "quantity", "product", "status")
 DEFAULT_WEIGHTS = Weights()
@@ -41,31 +44,35 @@ DEFAULT_WEIGHTS = Weights()
 class OrderCreate(BaseModel):
     """A buyer's order: a market segment, or a ladder and a level, with dates and terms.
     A buyer's order is always its own firm's; admins and program managers may name the
-    buyer firm (``buyer_id``) or only a name."""
+    buyer firm (``buyer_id``) or only a name. The bounds are those of ``domain.orders``
+    (due at most 24 months ahead, a window of at most 731 days, at most 10,000,000 units)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=40, pattern=NO_CONTROL)
+    id: str = Field(min_length=1, max_length=bounds.MAX_ID_LENGTH, pattern=NO_CONTROL)
     buyer_id: Identifier | None = Field(default=None, max_length=20)
-    buyer_name: str = Field(default="", max_length=200, pattern=NO_CONTROL)
-    product: str = Field(min_length=1, max_length=40, pattern=NO_CONTROL)
-    quantity: int = Field(gt=0, le=10**8)
-    segment: str | None = Field(default=None, max_length=64)
-    ladder: str | None = Field(default=None, max_length=64)
-    level: str | None = Field(default=None, max_length=64)
-    order_date: dt.date | None = Field(default=None, description="Default today.")
-    due_date: dt.date
+    buyer_name: str = Field(default="", max_length=bounds.MAX_NAME_LENGTH, pattern=NO_CONTROL)
+    product: str = Field(min_length=1, max_length=bounds.MAX_PRODUCT_LENGTH,
+                         pattern=NO_CONTROL)
+    quantity: int = Field(gt=0, le=bounds.MAX_QUANTITY)
+    segment: Code | None = None
+    ladder: Code | None = None
+    level: Code | None = None
+    order_date: dt.date | None = Field(default=None, description="Default today; at most "
+                                       f"{bounds.PAST_DAYS} days back.")
+    due_date: dt.date = Field(description=f"At most {bounds.HORIZON_MONTHS} months ahead, "
+                              f"at most {bounds.MAX_WINDOW_DAYS} days after the order date.")
     unit_price: Money
     materials_cost: Money | None = Field(default=None,
                                          description="Per unit; default 55 % of the price.")
-    payment_days: int = Field(default=60, ge=0, le=3650)
+    payment_days: int = Field(default=60, ge=0, le=bounds.MAX_PAYMENT_DAYS)
     splittable: bool = True
-    max_producers: int = Field(default=5, ge=1, le=100)
+    max_producers: int = Field(default=5, ge=1, le=bounds.MAX_PRODUCERS)
     min_share: float = Field(default=0.0, ge=0, le=1)
-    max_pool_members: int = Field(default=0, ge=0, le=100)
-    pool_regions: list[Annotated[str, Field(max_length=80, pattern=NO_CONTROL)]] = Field(
-        default_factory=list, max_length=40)
-    destination: str = Field(default="Texas", max_length=80, pattern=NO_CONTROL)
+    max_pool_members: int = Field(default=0, ge=0, le=bounds.MAX_POOL_MEMBERS)
+    pool_regions: list[Place] = Field(default_factory=list,
+                                      max_length=bounds.MAX_POOL_REGIONS)
+    destination: Place = "Texas"
 
 
 class OrderOut(BaseModel):
@@ -126,11 +133,11 @@ class RunOut(BaseModel):
     state: str
     weights: dict[str, float]
     status: str
-    objective: float
-    bound: float
-    gap: float
+    objective: float | None = Field(description="None in a buyer's part of a run.")
+    bound: float | None
+    gap: float | None
     seconds: float
-    greedy_objective: float
+    greedy_objective: float | None
     time_limit: float
     quantity: int
     filled: int
@@ -146,7 +153,7 @@ def list_orders(who: Who, session: DB, page: Annotated[Page, Depends(page_params
     allow(who, Action.ORDER)
     rows = [{**o.model_dump(mode="json"), "status": row.status}
             for row, o in repo.orders(session, None if status == "all" else status)
-            if can(who, Action.MATCH) or o.buyer_id == who.firm_id]
+            if may_see_order(who, o.buyer_id)]
     return paged(rows_frame(rows), page, SORTABLE)
 
 
@@ -164,6 +171,10 @@ def add_order(body: OrderCreate, who: Who, session: DB, ctx: Ctx) -> dict[str, A
         order = Order(**fields)
     except ValidationError as exc:  # the order's own rules: dates, segment or level
         raise RequestValidationError(exc.errors()) from None
+    breaches = new_order_breaches(order, dt.date.today())
+    if breaches:  # the domain's bounds, with the field each concerns
+        raise RequestValidationError([{"loc": ("body", *b.field.split(".")), "msg": b.text(),
+                                       "type": b.code} for b in breaches])
     requirement(order, ctx.catalog)
     if repo.existing_ids(session, [order.id]):
         raise HTTPException(409, _("order {id} is already in the database").format(
@@ -173,15 +184,6 @@ def add_order(body: OrderCreate, who: Who, session: DB, ctx: Ctx) -> dict[str, A
     accounts.audit(session, actor=who.username, action="create", entity="order",
                    entity_id=order.id, after=out)
     return out
-
-
-def _run(view: matching.RunView, who: Principal) -> dict[str, Any]:
-    """A run as ``who`` may see it: a buyer sees only its own orders in it."""
-    if can(who, Action.MATCH):
-        return view.as_dict()
-    mine = [o for o in view.orders if o["buyer"] == who.firm_id]
-    return {**view.as_dict(), "orders": mine, "quantity": sum(o["quantity"] for o in mine),
-            "filled": sum(o["filled"] for o in mine)}
 
 
 @router.post("/match/runs", response_model=RunOut, status_code=201)
@@ -203,9 +205,13 @@ def run_allocation(body: RunCreate, who: Who, session: DB, ctx: Ctx) -> dict[str
 
 @router.get("/match/runs/{run_id}", response_model=RunOut)
 def show_run(run_id: RunId, who: Who, session: DB, ctx: Ctx) -> dict[str, Any]:
-    """A saved allocation run; a buyer sees only its own orders in it."""
+    """A saved allocation run; a buyer sees only its own orders in it, without the solver's
+    figures, and a run without them is refused (403), as the run page does."""
     allow(who, Action.ORDER)
-    return _run(matching.show(session, ctx.catalog, run_id), who)
+    view = matching.show(session, ctx.catalog, run_id).seen_by(who)
+    if view is None:
+        raise HTTPException(403, _("your account may not do this"))
+    return view.as_dict()
 
 
 @router.post("/match/runs/{run_id}/accept", response_model=RunOut)
