@@ -261,7 +261,9 @@ def test_no_payload_is_served_unescaped(template: str, web_app: FastAPI, seeded:
     roles = walk.roles if template == "/login" else ("admin", *walk.roles)
     for role, lang in itertools.product(roles, LANGS[:1] if walk.download else LANGS):
         client = _client(role, client_for, seeded)
-        asks = [(path, query), (path, {**query, **texts})]
+        asks = [(path, query)]
+        if texts:
+            asks.append((path, {**query, **texts}))
         if everything.keys() - texts.keys() and (role, lang) == ("admin", LANGS[0]):
             asks.append((path, {**query, **everything}))
         if payload_path != path:
@@ -340,19 +342,23 @@ FOREIGN = ("//evil.example", "https://evil.example", "/\\evil.example", "\\\\evi
 
 
 @pytest.mark.parametrize("target", FOREIGN)
-def test_the_sign_in_page_never_sends_to_another_site(target: str, web_app: FastAPI,
-                                                      web_demo: WebDemo) -> None:
-    client = TestClient(web_app)
-    page = client.get("/login", params={"next": target})
+def test_the_sign_in_page_never_sends_to_another_site(target: str, web_app: FastAPI) -> None:
+    page = TestClient(web_app).get("/login", params={"next": target})
     kept = re.search(r'name="next" value="([^"]*)"', page.text)
     assert kept and kept.group(1) == "/", page.text[:1000]
+
+
+def test_signing_in_never_redirects_to_another_site(web_app: FastAPI,
+                                                    web_demo: WebDemo) -> None:
     account = web_demo.accounts["buyer"]
-    answer = client.post("/login", data={"username": account.username,
-                                         "password": account.password,
-                                         "csrf_token": csrf_of(client), "next": target},
-                         follow_redirects=False)
-    assert answer.status_code == 303
-    assert answer.headers["location"] == "/"
+    for target in FOREIGN[:3]:  # the one rule is unit-tested on every shape
+        client = TestClient(web_app)
+        answer = client.post("/login", data={"username": account.username,
+                                             "password": account.password,
+                                             "csrf_token": csrf_of(client), "next": target},
+                             follow_redirects=False)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/", target
 
 
 def test_a_same_site_next_is_kept(web_app: FastAPI) -> None:
