@@ -170,9 +170,12 @@ def test_complementary_suppression_closes_every_one_level_line(rows: list[list[i
                 continue
             hidden = cells.filter("hide")["n"]
             # Subtracting the shown cells from the line's total leaves the sum of at least
-            # two hidden cells, of at least k firms, not one firm each.
-            assert hidden.len() == 0 or (hidden.len() >= 2 and hidden.sum() >= K
-                                         and hidden.sum() > hidden.len())
+            # two hidden cells, of at least k firms, and not one firm each unless every cell
+            # of the line is hidden (there is nothing left to hide; the sizes then tell
+            # only that each group has one firm).
+            assert hidden.len() == 0 or (hidden.len() >= 2 and hidden.sum() >= K)
+            assert (hidden.len() == 0 or hidden.sum() > hidden.len()
+                    or hidden.len() == cells.height)
 
 
 @PROPERTY
@@ -183,7 +186,9 @@ def test_no_hidden_group_of_a_one_level_table_is_determined(sizes: list[int]) ->
     table = pl.DataFrame({"region": [f"r{i}" for i in range(len(sizes))], "n": sizes})
     hide = hidden_cells(table, K, ["region"])
     hidden = np.array(sizes)[hide]
-    if len(hidden) and sum(sizes) >= K:  # under k the population total is not shown
+    # Under k the population total is not shown; when every group holds one firm there is
+    # nothing left to hide (the total then says only that).
+    if len(hidden) and sum(sizes) >= K and sum(sizes) > len(sizes):
         rest = int(hidden.sum())
         widest = rest - (len(hidden) - 1)  # one cell takes what the others leave
         assert widest > 1  # each hidden cell can hold 1 or more: not determined
@@ -220,8 +225,9 @@ def test_two_published_month_ends_differ_by_no_firm_or_by_k(changes: list[int],
     frame = _history(changes, stale)
     ends = [snap(dt.date(2025 + m // 12, m % 12 + 1, 28) + dt.timedelta(days=4))
             for m in range(len(changes) + 8)]
-    shown = [end for end in ends
-             if settled_groups(frame, ["region"], end, stale, K).height]
+    shown = [end for end in ends  # settled, and k firms counted (primary suppression)
+             if settled_groups(frame, ["region"], end, stale, K).height
+             and len(_contributions(frame, end, stale)) >= K]
     for a, b in itertools.combinations(shown, 2):
         before, after = _contributions(frame, a, stale), _contributions(frame, b, stale)
         firms = {f for f, _ in before ^ after}
