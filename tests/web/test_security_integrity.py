@@ -56,7 +56,8 @@ SERVER = textwrap.dedent("""
     sock.listen(128)
     print(sock.getsockname()[1], flush=True)
     app = create_app(Settings(database_url=sys.argv[1]))
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=60)
+    uvicorn.Server(config).run(sockets=[sock])
 """)
 
 

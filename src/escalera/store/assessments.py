@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from escalera.domain.evidence import ItemKind
 from escalera.errors import N_, NotFound
+from escalera.store.engine import write_lock
 from escalera.store.evidence import rows_frame
 from escalera.store.tables import (
     AssessmentRow,
@@ -60,10 +61,12 @@ def add_with_public_id(session: Session, day: dt.date,
                        make: Callable[[str], AssessmentRow]) -> AssessmentRow:
     """Add the row ``make`` builds for a fresh public id of ``day``.
 
-    On PostgreSQL two assessors creating visits of the same day at once may pick the same
-    number; a savepoint lets the second take the next one. SQLite has one writer and the
-    pysqlite driver mishandles savepoints, so there the row is simply added.
+    Creators take turns from reading the highest number to committing
+    (``store.engine.write_lock``), so two assessors creating visits of the same day at once
+    do not pick the same number; on PostgreSQL a savepoint still lets a second one take the
+    next number should that happen. SQLite has one writer: there the row is simply added.
     """
+    write_lock(session, "assessment ids")
     if session.get_bind().dialect.name == "sqlite":
         row = make(next_public_id(session, day))
         session.add(row)

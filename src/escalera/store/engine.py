@@ -9,12 +9,13 @@ into a write, reads take no lock, and a long import holds the lock only while it
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 WORKER_THREADS = 40
@@ -82,12 +83,18 @@ def _in_transaction(conn: Connection) -> bool:
     return bool(conn.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
 
 
-def write_lock(session: Session) -> None:
-    """Take SQLite's write lock now, before reads that a later write depends on (a check
-    that the same thing is not written twice); no-op elsewhere and when already held."""
+def write_lock(session: Session, name: str) -> None:
+    """Hold ``name`` until the transaction ends, before reads that a later write depends on
+    (a next number, a check that the same thing is not written twice): writers of the same
+    ``name`` then take turns. SQLite: its write lock (all names at once); PostgreSQL: a
+    transaction-level advisory lock on the name."""
     connection = session.connection()
-    if connection.dialect.name == "sqlite" and not _in_transaction(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.dialect.name == "sqlite":
+        if not _in_transaction(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        key = int(hashlib.sha256(name.encode()).hexdigest()[:15], 16)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

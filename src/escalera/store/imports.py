@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from escalera.store.engine import write_lock
@@ -84,8 +84,5 @@ def earlier_batch(session: Session, kind: str, content_sha256: str) -> ImportBat
 
 def hold_content(session: Session, content_sha256: str) -> None:
     """Make a second import of the same bytes wait until this one is committed, so that
-    it sees this batch: SQLite's write lock, or a PostgreSQL lock on the digest."""
-    write_lock(session)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                        {"key": int(content_sha256[:15], 16)})
+    it sees this batch (``store.engine.write_lock``)."""
+    write_lock(session, f"import {content_sha256}")

@@ -3,9 +3,10 @@ account (session cookie or ``Authorization: Bearer`` API token) and permission c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,7 @@ from escalera.domain.permissions import Action, Principal, can
 from escalera.i18n import _
 from escalera.services import accounts
 from escalera.services.context import AppContext
+from escalera.store.engine import BUSY_TIMEOUT_S
 from escalera.web.errors import LoginRequired
 from escalera.web.security import CSRF_HEADER, VERSION_KEY, csrf_ok
 
@@ -26,7 +28,40 @@ def context(request: Request) -> AppContext:
     return found
 
 
-def db(request: Request) -> Iterator[Session]:
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+CHECK_FIRST = frozenset({"/import"})
+"""Writes that read and check an upload for long before they write: they do not take a
+turn (their own transaction waits for SQLite's lock only once it writes)."""
+
+
+async def writer_turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite, one writing request at a time in this process, until it has committed.
+
+    The others wait here, in the event loop, holding no worker thread: waiting inside
+    SQLite for its write lock they would hold one each, while the request holding the lock
+    needs a thread again to finish (its answer is validated in the pool); with every thread
+    waiting, none would finish before the busy timeout. Reads never wait here."""
+    if (request.method in READS or request.url.path in CHECK_FIRST
+            or context(request).engine.dialect.name != "sqlite"):
+        yield
+        return
+    lock = getattr(request.app.state, "writer", None)
+    if lock is None:
+        lock = request.app.state.writer = anyio.Lock()
+    try:
+        with anyio.fail_after(BUSY_TIMEOUT_S):
+            await lock.acquire()
+    except TimeoutError:
+        raise HTTPException(503, _("the database is not available right now; try again "
+                                   "shortly"), headers={"Retry-After": "5"}) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def db(request: Request, _turn: Annotated[None, Depends(writer_turn, scope="function")]
+       ) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns and before the
     answer is sent (``scope="function"`` below), rolled back on error, so a confirmed
     write is a stored write."""
