@@ -61,8 +61,8 @@ def failure(operation: APIOperation, mode: GenerationMode, headers: dict[str, st
         run()
     except Unsatisfiable:  # nothing to break: an operation without parameters
         return None
-    except Exception as exc:  # hypothesis re-raises the smallest failing example
-        return f"{operation.label} ({mode}): {exc}"
+    except (Exception, BaseExceptionGroup) as exc:  # the smallest failing examples (several
+        return f"{operation.label} ({mode}): {exc}"  # distinct ones come as a group)
     return None
 
 
