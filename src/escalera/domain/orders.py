@@ -13,7 +13,10 @@ yearly programme at most (a due date at most ``HORIZON_MONTHS`` months after tod
 window of at most ``MAX_WINDOW_DAYS`` days), at most ``MAX_QUANTITY`` garments in one order
 (a large retailer's yearly basics programme is a few million), and text and lists no longer
 than the database and the interface hold. They also keep the matchmaking's memory bounded:
-the capacity a run plans is per producer and month of an order's window.
+the capacity a run plans is per producer and month of an order's window. ``Order`` itself
+checks only what any stored order satisfies (a positive quantity, a due date after the order
+date), so an old database's orders still load; the bounds depend on today, and are
+constants of the domain rather than settings (the API's schema publishes them).
 """
 
 from __future__ import annotations
