@@ -39,6 +39,7 @@ PAGES = [
     ("orders", "program_manager", "/orders"),
     ("import", "program_manager", "/import"),
     ("programs", "program_manager", "/programs"),
+    ("tokens", "buyer", "/tokens"),
     ("program", "program_manager", "/programs/PRG-FERIA-EEUU"),
     ("program-evaluation", "program_manager", "/programs/PRG-CONSULTORIA/evaluation"),
     ("not-found", "buyer", "/firms/F-NOPE-NOPE-0"),
