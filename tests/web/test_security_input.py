@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import io
 import os
+import re
 import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterator
@@ -28,10 +29,11 @@ from sqlalchemy import text
 from escalera.config import Settings
 from escalera.ingest import reading
 from escalera.ingest.reading import MalformedFile, read_table
+from escalera.web import text as text_rule
 from escalera.web.app import create_app
 from escalera.web.deps import context
 from escalera.web.limits import BODY_BYTES, UPLOAD_BODY_BYTES
-from escalera.web.text import acceptable
+from escalera.web.text import MULTI_LINE_FIELDS, acceptable
 from tests.conftest import TEST_URL_VAR
 from tests.web.conftest import ClientFor, WebDemo, csrf_of
 
@@ -59,6 +61,13 @@ def test_the_text_rule_keeps_line_breaks_in_long_text_only() -> None:
     assert not acceptable("línea 1\nlínea 2")
     for bad in CONTROLS:
         assert not acceptable(bad) and not acceptable(bad, multi_line=True)
+
+
+def test_every_text_area_of_the_pages_may_hold_line_breaks() -> None:
+    templates = Path(text_rule.__file__).parent / "templates"
+    areas = {name for page in templates.rglob("*.j2")
+             for name in re.findall(r'<textarea[^>]*name="([^"]+)"', page.read_text())}
+    assert areas and areas <= MULTI_LINE_FIELDS, areas - MULTI_LINE_FIELDS
 
 
 @pytest.mark.parametrize("username", CONTROLS)

@@ -37,8 +37,10 @@ LongText = Annotated[str, StringConstraints(pattern=MULTI_LINE)]
 _SINGLE = re.compile(SINGLE_LINE)
 _MULTI = re.compile(MULTI_LINE)
 MULTI_LINE_FIELDS = frozenset({"description", "note", "notes", "reason", "resolution",
-                               "comment", "comments", "action", "actions"})
-"""Form fields that are text areas (several lines allowed); every other field is one line."""
+                               "action", "firms", "admission_thresholds",
+                               "target_thresholds"})
+"""Form fields that are text areas (several lines allowed); every other field is one line
+(``tests/web/test_security_input.py`` checks every ``<textarea>`` of the templates is here)."""
 
 
 def acceptable(value: str, *, multi_line: bool = False) -> bool:
