@@ -23,7 +23,6 @@ from escalera.domain.ids import firm_id_from_int
 from escalera.domain.lifecycle import SecondPersonRequired
 from escalera.services.context import AppContext
 from escalera.store.firms import insert_firms
-from escalera.web.app import create_app
 from tests.web.conftest import ClientFor, TestClient, WebDemo
 
 API = "/api/v1"
@@ -142,19 +141,13 @@ def test_a_producer_opens_its_own_dispute(api: Api, web_demo: WebDemo) -> None:
     assert opened.json()["history"][-1]["by"] == "productor"
 
 
-@pytest.fixture(scope="module")
-def single_app(web_settings: Settings, web_app: FastAPI) -> Iterator[FastAPI]:
-    """The same demo database, as a one-person agency."""
-    app = create_app(web_settings.model_copy(update={"single_person_review": True}))
-    yield app
-    app.state.context.engine.dispose()
-
-
 def test_a_one_person_agency_may_and_the_history_says_so(
-        single_app: FastAPI, web_demo: WebDemo, api_token: Callable[[str], str],
-        client_for: ClientFor) -> None:
-    assessor = TestClient(single_app,
-                          headers={"Authorization": f"Bearer {api_token('assessor')}"})
+        web_app: FastAPI, web_demo: WebDemo, api: Api, client_for: ClientFor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    context = web_app.state.context  # the same application, as a one-person agency
+    monkeypatch.setattr(context, "settings",
+                        context.settings.model_copy(update={"single_person_review": True}))
+    assessor = api("assessor")
     aid = _submitted(assessor, web_demo.firm_id)
     for step in ("review", "finalise"):
         answer = assessor.post(f"{API}/assessments/{aid}/{step}")

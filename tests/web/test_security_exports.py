@@ -165,8 +165,20 @@ def test_escalera_export_writes_no_formula(seeded: tuple[AppContext, str], tmp_p
     assert all(isinstance(v, int) for v in employees if v is not None) and any(employees)
 
 
-def test_the_registry_download_writes_no_formula(seeded: tuple[AppContext, str]) -> None:
-    client = _admin_client(seeded[0])
+@pytest.fixture(scope="module")
+def admin(seeded: tuple[AppContext, str]) -> TestClient:
+    """The web application over this module's database, as its admin (API token)."""
+    web: FastAPI = create_app(seeded[0].settings)
+    client = TestClient(web)
+    token = client.post("/api/v1/tokens", json={"username": ADMIN[0], "password": ADMIN[1],
+                                                "name": "exports"})
+    assert token.status_code == 201, token.text
+    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
+    return client
+
+
+def test_the_registry_download_writes_no_formula(admin: TestClient) -> None:
+    client = admin
     firms = client.get("/import/export.csv", params={"table": "firms"})
     assert firms.status_code == 200, firms.text[:300]
     assert_safe_csv(firms.content)
@@ -176,7 +188,8 @@ def test_the_registry_download_writes_no_formula(seeded: tuple[AppContext, str])
 
 
 def test_a_runs_exports_write_no_formula(seeded: tuple[AppContext, str], tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         admin: TestClient) -> None:
     context, run_id = seeded
     written = export_run(matching_view(context, run_id), tmp_path / "run.csv")
     orders = assert_safe_csv(written[0].read_bytes())
@@ -188,7 +201,7 @@ def test_a_runs_exports_write_no_formula(seeded: tuple[AppContext, str], tmp_pat
                                       str(tmp_path / "shown.csv")])
     assert result.exit_code == 0, (result.output, result.exception)
     assert_safe_csv((tmp_path / "shown.csv").read_bytes())
-    client = _admin_client(context)
+    client = admin
     for fmt in ("csv", "xlsx"):
         download = client.get(f"/orders/runs/{run_id}/export.{fmt}")
         assert download.status_code == 200, download.text[:300]
@@ -230,13 +243,3 @@ def test_rejects_benchmark_rows_and_templates_write_no_formula(tmp_path: Path) -
 def matching_view(context: AppContext, run_id: str) -> matching.RunView:
     with context.transaction() as session:
         return matching.show(session, context.catalog, run_id)
-
-
-def _admin_client(context: AppContext) -> TestClient:
-    web: FastAPI = create_app(context.settings)
-    client = TestClient(web)
-    token = client.post("/api/v1/tokens", json={"username": ADMIN[0], "password": ADMIN[1],
-                                                "name": "exports"})
-    assert token.status_code == 201, token.text
-    client.headers["Authorization"] = f"Bearer {token.json()['token']}"
-    return client
