@@ -26,7 +26,9 @@ SECRET_SETTINGS = frozenset({"secret_key"})
 class Settings(BaseSettings):
     """Runtime settings. Build one with ``Settings()`` at the edge and pass it down."""
 
-    model_config = SettingsConfigDict(env_prefix="ESCALERA_", extra="ignore")
+    # A ValidationError never prints a value: the secret key must not reach a log.
+    model_config = SettingsConfigDict(env_prefix="ESCALERA_", extra="ignore",
+                                      hide_input_in_errors=True)
 
     database_url: str = Field(
         default="",
@@ -52,11 +54,12 @@ class Settings(BaseSettings):
     )
 
     env: str = Field(default="development", pattern="^(development|production)$",
-                     description="development or production; production refuses the default "
-                     "secret key and sends cookies over HTTPS only.")
+                     description="development or production; production refuses a weak "
+                     "secret key, sends cookies over HTTPS only, keeps the API docs behind "
+                     "sign-in, and escalera demo refuses to run there.")
     secret_key: str = Field(default=DEV_SECRET, min_length=16,
-                            description="Signs session cookies; set a long random value "
-                            "outside development.")
+                            description="Signs session cookies; outside development at least "
+                            "32 random characters (secret_weakness).")
     login_attempts: int = Field(default=5, ge=1, description="Failed logins allowed per "
                                 "user and address in 15 minutes before refusing.")
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from escalera.cli.demo_cmd import DemoRefused
@@ -50,6 +51,9 @@ def test_a_weak_secret_is_refused_in_production_and_never_echoed(
     message = str(refused.value)
     assert "ESCALERA_SECRET_KEY" in message
     assert secret not in message and secret[:12] not in message
+    with pytest.raises(ValidationError) as direct:  # built in code, not from the environment
+        Settings(env="production", secret_key=secret)
+    assert secret[:12] not in str(direct.value)
     monkeypatch.setenv("ESCALERA_ENV", "development")  # development keeps any 16+ key
     assert load_settings().secret_key == secret
 
