@@ -22,6 +22,7 @@ from escalera.analytics.confidentiality import (
     hidden_cells,
     percentile_min_group_size,
     publication_ranks,
+    settle_since,
     settled_groups,
     snap,
 )
@@ -225,9 +226,13 @@ def test_two_published_month_ends_differ_by_no_firm_or_by_k(changes: list[int],
     frame = _history(changes, stale)
     ends = [snap(dt.date(2025 + m // 12, m % 12 + 1, 28) + dt.timedelta(days=4))
             for m in range(len(changes) + 8)]
+    def settled(end: dt.date) -> bool:
+        latest = (frame.filter(pl.col("observed_on").is_between(settle_since(end, stale), end))
+                  .group_by("firm_id", "region").agg(pl.col("observed_on").max()))
+        return settled_groups(latest, ["region"], end, stale, K).height > 0
+
     shown = [end for end in ends  # settled, and k firms counted (primary suppression)
-             if settled_groups(frame, ["region"], end, stale, K).height
-             and len(_contributions(frame, end, stale)) >= K]
+             if settled(end) and len(_contributions(frame, end, stale)) >= K]
     for a, b in itertools.combinations(shown, 2):
         before, after = _contributions(frame, a, stale), _contributions(frame, b, stale)
         firms = {f for f, _ in before ^ after}

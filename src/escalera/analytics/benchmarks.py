@@ -43,6 +43,7 @@ from escalera.analytics.confidentiality import (
     hidden_cells,
     publication_ranks,
     published_median,
+    settle_since,
     settled_groups,
     suppress_cells,
     withhold_percentiles,
@@ -236,7 +237,8 @@ _DAY_BITS, _ITEM_BITS = 17, 7
 
 
 def _latest_coded(observations: pl.DataFrame | pl.LazyFrame, items: Sequence[str],
-                  window: Window, registry: pl.DataFrame, per_period: bool) -> pl.DataFrame:
+                  window: Window, registry: pl.DataFrame, per_period: bool,
+                  kind: str = "metric") -> pl.DataFrame:
     """Each registry firm's latest value of each metric in ``window`` and quarter-coded
     period: ``__row, __gc, __item, __pc, __day, value`` (latest per firm, metric and
     quarter; the caller keeps the last quarter when periods are not wanted).
@@ -247,7 +249,7 @@ def _latest_coded(observations: pl.DataFrame | pl.LazyFrame, items: Sequence[str
     source = observations if isinstance(observations, pl.DataFrame) else observations.collect()
     coded = (
         source.lazy().with_row_index("__obs")
-        .filter(pl.col("kind") == "metric", pl.col(ITEM).is_in(list(items)),
+        .filter(pl.col("kind") == kind, pl.col(ITEM).is_in(list(items)),
                 pl.col(OBSERVED_ON).is_between(window.start, window.end),
                 pl.col(VALUE).is_not_nan())
         .select("__obs", pl.col(FIRM_ID).hash().alias("__fh"),
@@ -382,21 +384,14 @@ class Settle:
     stale_after_days: int | None
 
 
-def _settled(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
-             items: Sequence[str], by: Sequence[str], window: Window, settle: Settle,
-             min_group_size: int, kind: str = "metric") -> pl.DataFrame:
-    """The (group, item[, period]) keys that may be shown at ``settle.on``."""
-    firm_keys = [d for d in by if d != PERIOD]
-    found = (observations.lazy()
-             .filter(pl.col("kind") == kind, pl.col(ITEM).is_in(list(items)),
-                     pl.col(OBSERVED_ON) <= window.end, pl.col(VALUE).is_not_nan())
-             .select(FIRM_ID, ITEM, OBSERVED_ON)
-             .collect())
-    if PERIOD in by:
-        found = found.with_columns(quarter(pl.col(OBSERVED_ON)).alias(PERIOD))
-    found = found.join(groups.select(FIRM_ID, *firm_keys), on=FIRM_ID, how="inner")
-    keys = [*firm_keys, ITEM, *([PERIOD] if PERIOD in by else [])]
-    return settled_groups(found, keys, settle.on, settle.stale_after_days, min_group_size)
+def _settled(latest: pl.DataFrame, settle: Settle, min_group_size: int,
+             per_period: bool) -> pl.DataFrame:
+    """The coded (``__gc, __item[, __pc]``) groups that may be shown at ``settle.on``:
+    ``confidentiality.settled_groups`` of each firm's latest observation per group (read
+    since ``confidentiality.settle_since``)."""
+    keys = ["__gc", "__item", *(["__pc"] if per_period else [])]
+    return settled_groups(latest.with_columns(pl.col("__day").cast(pl.Date)), keys,
+                          settle.on, settle.stale_after_days, min_group_size, day="__day")
 
 
 def benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
@@ -415,7 +410,13 @@ def benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
     firm_keys = [d for d in by if d != PERIOD]
     items = tuple(directions)
     registry = _registry_codes(groups, firm_keys)
-    latest = _latest_coded(observations, items, window, registry, PERIOD in by)
+    if settle is None:
+        latest = _latest_coded(observations, items, window, registry, PERIOD in by)
+    else:  # one read for both: the latest values since settle_since, then the window's
+        since = settle_since(settle.on, settle.stale_after_days)
+        settling = _latest_coded(observations, items, Window("settle", since, window.end),
+                                 registry, PERIOD in by)
+        latest = settling.filter(pl.col("__day") >= (window.start - dt.date(1970, 1, 1)).days)
     coded_stats, coded_positions = _coded_statistics(
         latest, [directions[i] is Direction.HIGHER for i in items], PERIOD in by)
     group_keys = registry.select("__gc", *firm_keys).unique("__gc")
@@ -424,11 +425,12 @@ def benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
         .alias(ITEM), _period_text(pl.col("__pc")).alias(PERIOD))
     decoded = withhold_percentiles(decoded, min_group_size, bounds, item=ITEM)
     within = [ITEM, *([PERIOD] if PERIOD in by else [])]
+    codes = ["__gc", "__item", *(["__pc"] if PERIOD in by else [])]
     unsettled = None
     if settle is not None:
-        shown = _settled(observations, groups, items, by, window, settle, min_group_size)
+        shown = _settled(settling, settle, min_group_size, PERIOD in by)
         unsettled = decoded.join(shown.with_columns(pl.lit(True).alias("__ok")),
-                                 on=[*firm_keys, *within], how="left",
+                                 on=codes, how="left",
                                  maintain_order="left").get_column("__ok").is_null()
     hide = pl.Series(hidden_cells(decoded, min_group_size, firm_keys, within,
                                   also=unsettled))
@@ -437,7 +439,6 @@ def benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.DataFrame,
                     firms=int(small.get_column(GROUP_SIZE).sum()) if small.height else 0)
     kept = decoded.filter(~hide)
     stats = _finish_stats(kept, [*by, ITEM])
-    codes = ["__gc", "__item", *(["__pc"] if PERIOD in by else [])]
     positions = coded_positions.join(kept.select(codes), on=codes, how="semi")
     return Benchmark(by, window, min_group_size, stats, hidden, positions, registry, items)
 
@@ -458,9 +459,18 @@ def practice_benchmark(observations: pl.DataFrame | pl.LazyFrame, groups: pl.Dat
     within = [ITEM, *([PERIOD] if PERIOD in by else [])]
     unsettled = None
     if settle is not None:
-        shown = _settled(observations, groups, practices, by, window, settle, min_group_size,
-                         kind="practice")
-        unsettled = table.join(shown.with_columns(pl.lit(True).alias("__ok")),
-                               on=[*firm_keys, *within], how="left",
-                               maintain_order="left").get_column("__ok").is_null()
+        registry = _registry_codes(groups, firm_keys)
+        since = settle_since(settle.on, settle.stale_after_days)
+        coded = _settled(_latest_coded(observations, practices,
+                                       Window("settle", since, window.end), registry,
+                                       PERIOD in by, kind="practice"),
+                         settle, min_group_size, PERIOD in by)
+        shown = coded.join(registry.select("__gc", *firm_keys).unique("__gc"), on="__gc")
+        shown = shown.with_columns(
+            pl.col("__item").replace_strict(dict(enumerate(practices)),
+                                            return_dtype=pl.String).alias(ITEM),
+            _period_text(pl.col("__pc")).alias(PERIOD) if PERIOD in by else pl.lit(None))
+        unsettled = table.join(shown.select(*firm_keys, *within).with_columns(
+            pl.lit(True).alias("__ok")), on=[*firm_keys, *within], how="left",
+            maintain_order="left").get_column("__ok").is_null()
     return suppress_cells(table, min_group_size, firm_keys, within, also=unsettled)

@@ -270,36 +270,39 @@ def quarter_snap(day: dt.date) -> dt.date:
     return end
 
 
-def settled_groups(contributions: pl.DataFrame, keys: Sequence[str], on: dt.date,
-                   stale_after_days: int | None, k: int) -> pl.DataFrame:
+def settled_groups(latest: pl.DataFrame, keys: Sequence[str], on: dt.date,
+                   stale_after_days: int | None, k: int, day: str = "observed_on"
+                   ) -> pl.DataFrame:
     """The groups (``keys``) that may be shown at the month end ``on``.
 
-    ``contributions`` holds one row per firm, group and observation date that can count in
-    the group (``firm_id``, ``keys``, ``observed_on``; the firm's latest value in the
-    window is what counts). A firm's contribution to its group changes at the month end
-    after each of its observations and, when values go stale after ``stale_after_days``, at
-    the month end after its latest value went stale. A group is settled at ``on`` when the
-    last month end up to ``on`` at which any contribution changed saw at least ``k`` firms
-    change. Any two month ends at which a group is shown then differ by none of its firms
-    or by at least ``k`` (the proof is in ``docs/confidentiality.md``).
+    ``latest`` holds one row per firm and group: the date (``day``) of the firm's latest
+    observation on or before ``on`` that counts in the group, for every firm observed since
+    ``on`` minus twice the freshness window and a month (older ones cannot matter). A
+    firm's contribution changes at the month end after each of its observations and, when
+    values go stale after ``stale_after_days``, at the month end after its latest one went
+    stale; so its last change up to ``on`` is the month its latest value went stale if that
+    is past, else the month of that value. A group is settled at ``on`` when the last month
+    end at which any of its contributions changed saw at least ``k`` firms change. Any two
+    month ends at which a group is shown (settled, with k firms counted) then differ by none
+    of its firms or by at least ``k`` (the proof is in ``docs/confidentiality.md``).
     """
     _check(k)
+    if latest.is_empty():
+        return pl.DataFrame(schema={c: latest.schema[c] for c in keys})
     month = _month_of(on)
-    schema = {**{c: contributions.schema[c] for c in keys}}
-    if contributions.is_empty():
-        return pl.DataFrame(schema=schema)
-    dated = (contributions.select("firm_id", *keys, "observed_on").unique()
-             .sort("firm_id", *keys, "observed_on"))
-    enter = month_index(pl.col("observed_on"))
-    events = [dated.select("firm_id", *keys, enter.alias("__m"))]
+    entered = month_index(pl.col(day).cast(pl.Date))
+    change = entered
     if stale_after_days is not None:
-        leave_day = pl.col("observed_on") + pl.duration(days=stale_after_days + 1)
-        leave = month_index(leave_day)
-        following = month_index(pl.col("observed_on").shift(-1).over("firm_id", *keys))
-        events.append(dated.with_columns(leave.alias("__m"), following.alias("__next"))
-                      .filter(pl.col("__next").is_null() | (pl.col("__next") > pl.col("__m")))
-                      .select("firm_id", *keys, "__m"))
-    changes = (pl.concat(events).filter(pl.col("__m") <= month).unique()
-               .group_by(*keys, "__m").agg(pl.col("firm_id").n_unique().alias("__firms")))
-    last = changes.sort("__m").group_by(*keys).last()
-    return last.filter(pl.col("__firms") >= k).select(*keys)
+        stale = month_index(pl.col(day).cast(pl.Date) + pl.duration(days=stale_after_days + 1))
+        change = pl.when(stale <= month).then(stale).otherwise(entered)
+    last = (latest.select(*keys, change.alias("__m"))
+            .group_by(*keys).agg((pl.col("__m") == pl.col("__m").max()).sum().alias("__n")))
+    return last.filter(pl.col("__n") >= k).select(*keys)
+
+
+def settle_since(on: dt.date, stale_after_days: int | None) -> dt.date:
+    """The earliest observation that can still count in :func:`settled_groups` at ``on``: a
+    group unchanged for longer than the freshness window has no member left."""
+    if stale_after_days is None:
+        return dt.date.min
+    return on - dt.timedelta(days=2 * stale_after_days + 62)
