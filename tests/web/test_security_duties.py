@@ -95,6 +95,20 @@ def test_the_assessor_named_on_the_visit_cannot_review_it_either(
     assert api("admin").post(f"{API}/assessments/{aid}/review").status_code == 200
 
 
+def test_whoever_submitted_it_once_cannot_review_it(api: Api, web_demo: WebDemo) -> None:
+    admin, manager, assessor = api("admin"), api("program_manager"), api("assessor")
+    made = admin.post(f"{API}/assessments", json={
+        "firm_id": web_demo.firm_id, "stage": "random_inspection", "assessor": "Ing. Externa",
+        "values": {"practice": {"final_inspection": 2}}})
+    aid = made.json()["id"]
+    assert assessor.post(f"{API}/assessments/{aid}/submit").status_code == 200
+    assert manager.post(f"{API}/assessments/{aid}/return", json={"note": "falta"}
+                        ).status_code == 200
+    assert admin.post(f"{API}/assessments/{aid}/submit").status_code == 200
+    assert assessor.post(f"{API}/assessments/{aid}/review").status_code == 400
+    assert manager.post(f"{API}/assessments/{aid}/review").status_code == 200
+
+
 def test_a_buyer_with_a_data_share_cannot_dispute(api: Api, web_demo: WebDemo) -> None:
     aid = _final(api, web_demo.firm_id)
     firm, buyer_firm = web_demo.firm_id, web_demo.buyer_firm_id

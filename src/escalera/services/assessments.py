@@ -380,10 +380,12 @@ def _move(session: Session, row: AssessmentRow, target: AssessmentStatus, by: st
 
 
 def recorded_by(session: Session, row: AssessmentRow) -> list[str]:
-    """Who recorded an assessment: its assessor, who created it and who submitted it."""
+    """Who recorded an assessment: its assessor, who created it and whoever submitted it
+    (each time, when it was sent back and submitted again)."""
     history = repo.status_history(session, row.id)
-    created = [c.changed_by for c in history if c.from_status == ""]
-    return [row.assessor, row.submitted_by, *created]
+    steps = [c.changed_by for c in history
+             if c.from_status == "" or c.to_status == S.SUBMITTED]
+    return [row.assessor, row.submitted_by, *steps]
 
 
 def dispute_opener(session: Session, row: AssessmentRow) -> str:
