@@ -15,6 +15,7 @@ import typer
 from openpyxl import Workbook
 from rich.table import Table
 
+from escalera.analytics.confidentiality import percentile_min_group_size
 from escalera.cli.common import app_context, console, json_option, on_option, parse_day, print_json
 from escalera.domain.products import product_label
 from escalera.errors import N_, EscaleraError
@@ -98,10 +99,13 @@ def _table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -
 def _footer(result: dict[str, Any], key: str = "suppressed") -> None:
     hidden = result[key]
     if hidden["groups"]:
-        console.print(_("{groups} groups with fewer than {size} firms are not shown "
-                        "({firms} firms).").format(groups=hidden["groups"],
-                                                   size=result["min_group_size"],
-                                                   firms=hidden["firms"]))
+        console.print(_("{groups} groups are not shown ({firms} firms): those of fewer than "
+                        "{size} firms and those that would give them away.").format(
+            groups=hidden["groups"], size=result["min_group_size"], firms=hidden["firms"]))
+    if key == "suppressed" and any(r.get("p10", 0) is None for r in result["rows"]):
+        console.print(_("p10-p90 are shown for groups of {q} firms or more whose figures "
+                        "cannot pin down a firm; — where they are not.").format(
+            q=percentile_min_group_size(result["min_group_size"])))
 
 
 def _emit(result: dict[str, Any], json_out: bool, export: Path | None,
