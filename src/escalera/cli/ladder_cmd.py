@@ -96,7 +96,7 @@ def render(result: dict[str, Any], catalog: Catalog, by: GroupBy) -> None:
     if by is not GroupBy.NONE:
         hidden = result["suppressed"][str(by)]
         if hidden["groups"]:
-            console.print(_("{groups} groups with fewer than {size} firms are not shown "
-                            "({firms} firms).").format(groups=hidden["groups"],
-                                                       size=result["min_group_size"],
-                                                       firms=hidden["firms"]))
+            console.print(_("{groups} groups are not shown ({firms} firms): those of fewer "
+                            "than {size} firms and those that would give them away.").format(
+                groups=hidden["groups"], size=result["min_group_size"],
+                firms=hidden["firms"]))
