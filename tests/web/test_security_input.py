@@ -325,6 +325,16 @@ def test_a_csv_with_too_many_rows_or_a_huge_field_is_refused(tmp_path: Path) -> 
         read_table(wide)
 
 
+def test_a_parquet_file_over_the_limits_is_refused_from_its_metadata(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({f"c{i}": [1] for i in range(reading.MAX_COLUMNS + 1)}), path)
+    with pytest.raises(MalformedFile, match=f"wide.parquet.*{reading.MAX_COLUMNS}"):
+        read_table(path)
+
+
 # -- failures ----------------------------------------------------------------------------
 
 
