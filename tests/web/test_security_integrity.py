@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from escalera.config import Settings
 from escalera.demo.orders import seed_orders
@@ -34,7 +34,13 @@ from escalera.services import accounts
 from escalera.services.context import AppContext
 from escalera.services.demo import seed_demo
 from escalera.store.evidence import firms_frame
-from escalera.store.tables import FirmRow, ImportBatchRow, MatchRunRow, OrderRow
+from escalera.store.tables import (
+    FirmRow,
+    IdempotencyKeyRow,
+    ImportBatchRow,
+    MatchRunRow,
+    OrderRow,
+)
 from tests.conftest import TEST_URL_VAR, _schema_name, postgres_schema
 
 API = "/api/v1"
@@ -211,6 +217,14 @@ def test_an_idempotency_key_replays_the_first_answer(live: Live) -> None:
                                       headers={"Idempotency-Key": "run-a"})
     assert order.status_code == 201, order.text
     assert live.count(MatchRunRow.id) == before + 1
+    # a day later the key is forgotten: the same request runs again
+    with live.context.transaction() as session:
+        session.execute(update(IdempotencyKeyRow).where(IdempotencyKeyRow.key == "run-a")
+                        .values(created_at=dt.datetime(2000, 1, 1)))
+    later = api.post(f"{API}/match/runs", json=body, headers={"Idempotency-Key": "run-a"})
+    assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
+    assert later.json()["run"] != first.json()["run"]
+    assert live.count(MatchRunRow.id) == before + 2
 
 
 def test_concurrent_writers_and_readers_get_no_server_error_and_lose_no_write(
