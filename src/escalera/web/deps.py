@@ -3,6 +3,8 @@ account (session cookie or ``Authorization: Bearer`` API token) and permission c
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
@@ -45,9 +47,7 @@ async def writer_turn(request: Request) -> AsyncIterator[None]:
             or context(request).engine.dialect.name != "sqlite"):
         yield
         return
-    lock = getattr(request.app.state, "writer", None)
-    if lock is None:
-        lock = request.app.state.writer = anyio.Lock()
+    lock = _writer_lock(request)
     try:
         with anyio.fail_after(BUSY_TIMEOUT_S):
             await lock.acquire()
@@ -58,6 +58,19 @@ async def writer_turn(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _writer_lock(request: Request) -> anyio.Lock:
+    """The app's writer lock in this event loop (one in a server; tests may run several)."""
+    locks = getattr(request.app.state, "writers", None)
+    if locks is None:
+        locks = request.app.state.writers = weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    if loop not in locks:
+        locks[loop] = anyio.Lock()
+    found = locks[loop]
+    assert isinstance(found, anyio.Lock)
+    return found
 
 
 def db(request: Request, _turn: Annotated[None, Depends(writer_turn, scope="function")]
