@@ -1,10 +1,12 @@
 """Engine factory and migration runner for SQLite (WAL) and PostgreSQL (psycopg 3).
 
-Concurrency (see docs/web.md, "Concurrency"): the pool holds a connection for every worker
-thread and then some, so no request waits for one; on SQLite a transaction takes the write
-lock (``BEGIN IMMEDIATE``) just before its first write, so writers queue behind each other
-for up to ``BUSY_TIMEOUT_S`` instead of failing with "database is locked" when a read turns
-into a write, reads take no lock, and a long import holds the lock only while it writes.
+Concurrency (docs/web.md, "Confirmed writes, retries and concurrency"): the pool holds a
+connection for every worker thread and then some, so no request waits for one; on SQLite a
+transaction takes the write lock (``BEGIN IMMEDIATE``) just before its first write, so
+writers queue behind each other for up to ``BUSY_TIMEOUT_S`` instead of failing with
+"database is locked" when a read turns into a write, reads take no lock, and a long import
+holds the lock only while it writes. (One writing web request at a time per process on
+SQLite: ``web.deps.writer_turn``.)
 """
 
 from __future__ import annotations
