@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from tests.matching_registry import (
     ALFA,
@@ -46,7 +46,7 @@ from escalera.services.matching import MatchRefused
 from escalera.solve.allocation import Weights
 from escalera.store import orders as repo
 from escalera.store.firms import insert_links
-from escalera.store.tables import MatchRunRow, OrderRow
+from escalera.store.tables import MatchRunRow, ObservationRow, OrderRow
 
 ON = dt.date(2027, 1, 20)
 FEB = (dt.date(2027, 2, 1), dt.date(2027, 2, 28))  # 27 days, all in February
@@ -416,3 +416,13 @@ def test_a_membership_that_ended_is_no_pool(registry: Session) -> None:
     assert M3 in set(matching.pools_frame(registry, ON - dt.timedelta(days=1))[
         "producer_id"].to_list())
     assert M3 not in set(matching.pools_frame(registry, ON)["producer_id"].to_list())
+
+
+def test_a_run_where_no_producer_has_lead_time_evidence(registry: Session,
+                                                        catalog: Catalog) -> None:
+    """Without any lead time, production cycle or efficiency observed, those columns are
+    literals: the run must still give one row per producer (it raised a ShapeError)."""
+    registry.execute(delete(ObservationRow).where(ObservationRow.item.in_(
+        sorted(matching.EVIDENCE.values()))))
+    view = run(registry, catalog, [order("O-NOLEAD", quantity=500)])
+    assert by_id(view)["O-NOLEAD"]["order"] == "O-NOLEAD"

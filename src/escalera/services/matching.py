@@ -226,8 +226,11 @@ def _profiles(session: Session, catalog: Catalog, producers: pl.DataFrame, on: d
         ranks.append(pl.col(level_column(ladder.id)).replace_strict(
             mapping, default=0, return_dtype=pl.Int64).fill_null(0)
             .alias(f"rank:{ladder.id}"))
-    return pl.concat([producers, frame.select(extra), judged.select(ranks)],
-                     how="horizontal")
+    # with_columns, not select: where no producer has one of the metrics its column is a
+    # literal, which select would give one row instead of one per producer.
+    return pl.concat([producers, frame.with_columns(extra).select([e.meta.output_name()
+                                                                   for e in extra]),
+                      judged.select(ranks)], how="horizontal")
 
 
 def pools_frame(session: Session, on: dt.date) -> pl.DataFrame:
