@@ -70,7 +70,7 @@ def test_sign_in_page_refuses_a_wrong_password(page: Page) -> None:
     assert page.url.endswith("/login")
 
 
-BROWSE = {"/", "/firms", "/chain", "/catalog", "/aql", "/programs"}
+BROWSE = {"/", "/firms", "/chain", "/catalog", "/aql", "/programs", "/tokens"}
 EVERYTHING = BROWSE | {"/assessments/new", "/inspections/new", "/orders", "/import"}
 MENUS = {"admin": EVERYTHING, "program_manager": EVERYTHING,
          "assessor": BROWSE | {"/assessments/new", "/inspections/new"},
