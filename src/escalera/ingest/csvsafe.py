@@ -43,6 +43,14 @@ def safe_text(text: str, numeric: bool = False) -> str:
     return "'" + text
 
 
+def unescaped_text(text: str) -> str:
+    """What ``safe_text`` wrote, read back: the leading ``'`` before a formula character
+    is dropped, so an exported file imports with the names as they were."""
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_LEADS:
+        return text[1:]
+    return text
+
+
 def safe_cell(value: Any, numeric: bool = False) -> Any:
     """A cell value to write: numbers and other non-text values unchanged, text through
     ``safe_text``."""

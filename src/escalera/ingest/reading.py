@@ -29,6 +29,7 @@ from typing import Any
 
 from escalera.errors import EscaleraError
 from escalera.i18n import _
+from escalera.ingest.csvsafe import unescaped_text
 from escalera.ingest.formats import KIND_NAMES, Kind
 from escalera.ingest.text import clean, column_letter, fold
 
@@ -330,7 +331,7 @@ def _typed_text(value: Any) -> str:
 
 def _table(name: str, records: list[tuple[int, list[str]]]) -> RawTable:
     """Headers from the first non-blank record, then the non-blank data rows."""
-    records = [(n, [clean(c) for c in cells]) for n, cells in records]
+    records = [(n, [unescaped_text(clean(c)) for c in cells]) for n, cells in records]
     filled = [(n, cells) for n, cells in records if any(cells)]
     if not filled:
         raise MalformedFile(name, _("the file has no header row"))
