@@ -126,6 +126,7 @@ OWNED: dict[str, tuple[str, str]] = {
                            f"/firms/{MISSING_FIRM}/inspection-streams"),
     "learning visits": ("/firms/{firm}/visits", f"/firms/{MISSING_FIRM}/visits"),
     "data shares": ("/firms/{firm}/shares", f"/firms/{MISSING_FIRM}/shares"),
+    "firm benchmark": ("/firms/{firm}/benchmark", f"/firms/{MISSING_FIRM}/benchmark"),
 }
 
 

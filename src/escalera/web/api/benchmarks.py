@@ -20,7 +20,6 @@ from pydantic import BaseModel, Field
 from escalera.domain.permissions import Action
 from escalera.services import benchmarks as service
 from escalera.services.context import AppContext
-from escalera.store.firms import get_firm
 from escalera.web.api.access import ERRORS, firm_scope
 from escalera.web.deps import DB, Who, allow, context
 from escalera.web.text import Identifier, ShortText
@@ -183,8 +182,7 @@ def firm_benchmark(firm_id: Annotated[Identifier, Path(max_length=20)], who: Who
                    ctx: Ctx, on: On = None) -> dict[str, Any]:
     """A firm's percentile rank on every metric among its peers, with its own values: raw
     data, so only for the firm, its assessors, program managers and admins."""
-    canonical = firm_scope(who, Action.READ_RAW, firm_id)
-    get_firm(session, canonical)  # 404 for a firm that is not registered
+    canonical = firm_scope(who, Action.READ_RAW, firm_id, session)  # 404 before 403
     return service.firm_benchmark(session, ctx.catalog, canonical, _today(on),
                                   stale_after_days=ctx.settings.stale_after_days,
                                   min_group_size=ctx.settings.min_group_size)
