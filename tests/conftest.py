@@ -53,6 +53,19 @@ def postgres_schema(url: str, schema: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def own_database(folder: Path, name: str) -> Iterator[str]:
+    """A database of its own, of the kind under test, for code that opens its own engine:
+    an SQLite file ``name.db`` in ``folder``, or (``ESCALERA_TEST_DATABASE_URL`` set) a
+    PostgreSQL schema of this run named after ``name``, dropped afterwards."""
+    url = os.environ.get(TEST_URL_VAR, "")
+    if not url:
+        yield f"sqlite:///{folder / f'{name}.db'}"
+        return
+    with postgres_schema(url, f"{_schema_name()}_{name}") as selected:
+        yield selected
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The URL under test: PostgreSQL when configured, else a fresh SQLite file."""

@@ -20,7 +20,6 @@ The database is shared and committed: a test that writes should create what it c
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -43,7 +42,7 @@ from escalera.services.demo import seed_demo
 from escalera.store.evidence import firms_frame, observations_frame
 from escalera.web.app import create_app
 from escalera.web.security import CSRF_HEADER
-from tests.conftest import TEST_URL_VAR, _schema_name, postgres_schema
+from tests.conftest import own_database
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 behind its test client; the project pins httpx, which works.
@@ -91,19 +90,10 @@ class ClientFor(Protocol):
     def __call__(self, role: str, csrf: bool = True) -> TestClient: ...
 
 
-def _demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = os.environ.get(TEST_URL_VAR, "")
-    if not url:
-        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
-        return
-    with postgres_schema(url, f"{_schema_name()}_web") as selected:
-        yield selected
-
-
 @pytest.fixture(scope="session")
 def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of the web tests: the demo database, development mode."""
-    for url in _demo_url(tmp_path_factory):
+    with own_database(tmp_path_factory.mktemp("web"), "web") as url:
         yield Settings(database_url=url)
 
 

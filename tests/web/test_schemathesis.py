@@ -19,9 +19,7 @@ fixture) does not run under the pytest pinned here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -37,7 +35,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from escalera.config import Settings
 from escalera.web.app import create_app
-from tests.conftest import TEST_URL_VAR, _schema_name, postgres_schema
+from tests.conftest import own_database
 from tests.web.conftest import seed_web_demo
 
 READ_EXAMPLES = 3
@@ -88,16 +86,7 @@ def test_reads_never_fail_on_the_server(web_app: FastAPI,
 @pytest.fixture(scope="module")
 def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """An application over a database of its own, seeded with a small demo."""
-    url = os.environ.get(TEST_URL_VAR, "")
-
-    def database() -> Iterator[str]:
-        if not url:
-            yield f"sqlite:///{Path(tmp_path_factory.mktemp('fuzz')) / 'fuzz.db'}"
-            return
-        with postgres_schema(url, f"{_schema_name()}_fuzz") as selected:
-            yield selected
-
-    for selected in database():
+    with own_database(tmp_path_factory.mktemp("fuzz"), "fuzz") as selected:
         app = create_app(Settings(database_url=selected))
         seed_web_demo(app, firm_count=THROWAWAY_FIRMS)
         yield app

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +42,7 @@ from escalera.services.match_export import export_run
 from escalera.store.evidence import insert_assessment
 from escalera.store.firms import insert_firms
 from escalera.web.app import create_app
-from tests.conftest import TEST_URL_VAR, _schema_name, postgres_schema
+from tests.conftest import own_database
 from tests.web.conftest import TestClient
 
 FORMULAS = ('=HYPERLINK("http://x","y")', "+SUM(1,2)", "@SUM(1)", "-2+3+cmd|' /C calc'!A0",
@@ -57,11 +56,7 @@ TODAY = dt.date.today()
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of this module's own (SQLite file or PostgreSQL schema)."""
-    base = os.environ.get(TEST_URL_VAR, "")
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('exports') / 'exports.db'}"
-        return
-    with postgres_schema(base, f"{_schema_name()}_exports") as selected:
+    with own_database(tmp_path_factory.mktemp("exports"), "exports") as selected:
         yield selected
 
 

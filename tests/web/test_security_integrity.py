@@ -41,7 +41,7 @@ from escalera.store.tables import (
     MatchRunRow,
     OrderRow,
 )
-from tests.conftest import TEST_URL_VAR, _schema_name, postgres_schema
+from tests.conftest import own_database
 
 API = "/api/v1"
 FIRMS = 60
@@ -114,19 +114,10 @@ class Live:
             return int(session.scalar(select(func.count(column)).where(*where)) or 0)
 
 
-def _database(tmp_path: Path) -> Iterator[str]:
-    url = os.environ.get(TEST_URL_VAR, "")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'killed.db'}"
-        return
-    with postgres_schema(url, f"{_schema_name()}_kill") as selected:
-        yield selected
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """A small demo (60 firms, the demo accounts, orders and a first run) and a server."""
-    for url in _database(tmp_path_factory.mktemp("integrity")):
+    with own_database(tmp_path_factory.mktemp("integrity"), "kill") as url:
         context = AppContext(Settings(database_url=url))
         on = dt.date.today()
         with context.transaction() as session:
