@@ -162,20 +162,23 @@ def page(context: BrowserContext) -> Page:
 def signed_in(browser: Browser, site: Site) -> Iterator[Callable[[str], Page]]:
     """``signed_in(role)``: a new page in a fresh profile already signed in as the demo
     account of ``role``. Each role signs in through the form once per session; later pages
-    reuse its cookie, which keeps the suite fast."""
+    reuse its cookie, which keeps the suite fast — until a test signs that account out,
+    which ends all its sessions: then it signs in again."""
     states: dict[str, StorageState] = {}
     opened: list[BrowserContext] = []
 
     def make(role: str) -> Page:
-        if role not in states:
-            first = _new_context(browser, site)
-            page = first.new_page()
-            login(page, role)
-            states[role] = first.storage_state()
-            first.close()
-        made = _new_context(browser, site, states[role])
-        opened.append(made)
-        return made.new_page()
+        if role in states:
+            made = _new_context(browser, site, states[role])
+            if made.request.get(f"{site.url}/api/v1/me").ok:
+                opened.append(made)
+                return made.new_page()
+            made.close()
+        first = _new_context(browser, site)
+        login(first.new_page(), role)
+        states[role] = first.storage_state()
+        opened.append(first)
+        return first.new_page()
 
     yield make
     for made in opened:
