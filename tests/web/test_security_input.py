@@ -378,3 +378,7 @@ def test_an_unexpected_failure_is_a_500_document_without_its_traceback(
     page = client.get("/test-crash", headers=HTML)
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     assert "secret" not in page.text
+    for crashed in (answer, page):  # answered from outside the middleware: headers by hand
+        assert "script-src 'self'" in crashed.headers["content-security-policy"]
+        assert crashed.headers["x-frame-options"] == "DENY"
+        assert crashed.headers["x-content-type-options"] == "nosniff"

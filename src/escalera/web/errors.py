@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from escalera.errors import EscaleraError, NotFound, UnknownReference
 from escalera.i18n import _
+from escalera.web.headers import security_headers
 from escalera.web.text import PATTERNS
 
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -102,14 +103,17 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         # Starlette calls this one outermost, for whatever no handler above took (also
         # from a middleware); it still raises the exception afterwards, for the log.
+        # Starlette answers from outside every middleware here, so the security headers
+        # that web/headers.py adds to the other answers are added by hand.
         if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
-            return _unavailable(request, exc)
+            return _with_security_headers(request, _unavailable(request, exc))
         try:
-            return _respond(request, 500, _("something went wrong on the server; the "
-                                            "error was logged"))
+            answer = _respond(request, 500, _("something went wrong on the server; the "
+                                              "error was logged"))
         except Exception:  # the error page itself failed: the document, always
-            return JSONResponse(error_body(500, _("something went wrong on the server; "
-                                                  "the error was logged")), 500)
+            answer = JSONResponse(error_body(500, _("something went wrong on the server; "
+                                                    "the error was logged")), 500)
+        return _with_security_headers(request, answer)
 
     @app.exception_handler(EscaleraError)
     async def domain_error(request: Request, exc: EscaleraError) -> Response:
@@ -120,6 +124,14 @@ def install(app: FastAPI) -> None:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path, safe='/')}",
                                 status_code=303)
+
+
+def _with_security_headers(request: Request, answer: Response) -> Response:
+    settings = getattr(getattr(request.app.state, "context", None), "settings", None)
+    production = getattr(settings, "env", "development") == "production"
+    for name, value in security_headers(request.url.path, production).items():
+        answer.headers.setdefault(name, value)
+    return answer
 
 
 def _unavailable(request: Request, exc: Exception) -> Response:
