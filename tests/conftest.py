@@ -53,6 +53,23 @@ def postgres_schema(url: str, schema: str) -> Iterator[str]:
         admin.dispose()
 
 
+DATABASE_FIXTURES = frozenset({"database_url", "engine", "session", "fresh_database_url",
+                               "seeded_database", "web_app", "web_demo", "web_settings"})
+"""Fixtures that reach a database: tests in tests/unit may not use them, because the
+PostgreSQL pass of ``make test`` leaves tests/unit out."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a database in tests/unit (it would never run on PostgreSQL)."""
+    unit = Path(__file__).parent / "unit"
+    wrong = [item.nodeid for item in items
+             if unit in Path(str(item.path)).parents
+             and DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if wrong:
+        raise pytest.UsageError("tests/unit is for pure rules (the PostgreSQL pass leaves it "
+                                "out); move these to tests/integration: " + ", ".join(wrong))
+
+
 @contextmanager
 def own_database(folder: Path, name: str) -> Iterator[str]:
     """A database of its own, of the kind under test, for code that opens its own engine:
