@@ -103,7 +103,7 @@ def optional_principal(request: Request, session: DB) -> Principal | None:
     if row is None:
         request.session.clear()
         return None
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.url.path.startswith(
+    if request.method not in READS and request.url.path.startswith(
             "/api/") and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, _("missing or wrong CSRF token (send the X-CSRF-Token "
                                    "header, or use an API token)"))
